@@ -1,0 +1,82 @@
+/** The validated, frozen configuration every part of the service reads (built by load.ts from the environment). */
+import type { Role } from "../domain/peer.js";
+
+export type Mode = "development" | "production";
+
+/** A SPIFFE ID path prefix (full ID prefix, e.g. "spiffe://example.org/admin/") granting a role. */
+export interface RoleRule {
+  readonly prefix: string;
+  readonly role: Role;
+}
+
+export interface Config {
+  readonly mode: Mode;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly listen: {
+    readonly host: string;
+    /** mTLS gRPC / gRPC-Web / Connect port (GRPC_PORT, default 8443; 0 picks a free port). */
+    readonly grpcPort: number;
+    /** Browser port: TLS without client certificates, CORS allow-list (BROWSER_PORT, default 8444). */
+    readonly browserPort: number;
+    /** Cluster-internal plain HTTP/1.1 + h2c sidecar (SIDECAR_PORT, default 8080). */
+    readonly sidecarPort: number;
+  };
+  readonly tls: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** CA bundle that client certificates must chain to. */
+    readonly clientCaFile: string;
+  };
+  readonly peers: {
+    /** SPIFFE trust domain, e.g. "agent-identity.local". */
+    readonly trustDomain: string;
+    /** Longest matching prefix wins; a peer may hold several roles when several rules match. */
+    readonly roleRules: readonly RoleRule[];
+    /** Accept a certificate without a URI SAN by its subject CN, as "cn:<name>" (CN identities get roles by
+     * rules whose prefix starts with "cn:"). */
+    readonly allowCnIdentity: boolean;
+    /** Extra proof audiences a relying party may verify, by relying-party identity. */
+    readonly relyingPartyAudiences: ReadonlyMap<string, readonly string[]>;
+    /** Organisations whose agents a relying party may read, by relying-party identity ("*" = all). */
+    readonly relyingPartyOrgs: ReadonlyMap<string, readonly string[]>;
+  };
+  readonly admin: {
+    /** SHA-256 of each accepted admin API key (current and next), compared in constant time. */
+    readonly apiKeyHashes: readonly Uint8Array[];
+    /** Private JWK file of the admin-token signing key. */
+    readonly jwtPrivateJwkFile: string;
+    /** Admin JWT lifetime ceiling in seconds (<= 900). */
+    readonly jwtMaxTtlSeconds: number;
+  };
+  readonly issuer: {
+    /** The "iss" of every token this service signs, and the audience of renewal proofs. */
+    readonly issuerUrl: string;
+    readonly privateJwkFile: string | undefined;
+    readonly kms: { readonly keyArn: string; readonly region: string; readonly endpoint: string | undefined } | undefined;
+    readonly credentialTtlSeconds: number;
+    /** How often the head of the audit chain is signed. */
+    readonly auditCheckpointIntervalSeconds: number;
+  };
+  readonly storage: {
+    /** Postgres URL; undefined means embedded PGlite in pgliteDataDir. */
+    readonly databaseUrl: string | undefined;
+    readonly pgliteDataDir: string;
+    /** Redis URL; undefined means in-memory nonce store, rate limiter and invalidation bus. */
+    readonly redisUrl: string | undefined;
+    readonly redisKeyPrefix: string;
+  };
+  readonly verify: {
+    /** Accepted clock skew for proof iat, seconds (default 60). */
+    readonly proofSkewSeconds: number;
+    /** Global per-caller limit (RATE_LIMIT_PER_MINUTE). */
+    readonly rateLimitPerMinute: number;
+    /** Per-agent limit (AGENT_RATE_LIMIT_PER_MINUTE). */
+    readonly agentRateLimitPerMinute: number;
+    readonly sessionTtlSeconds: number;
+  };
+  readonly browser: {
+    readonly corsAllowedOrigins: readonly string[];
+  };
+  /** Where development material is generated (certs/dev). */
+  readonly devDir: string;
+}
