@@ -1,0 +1,56 @@
+/** The fail-closed authorization table: every RPC we serve, by full method name, with the roles and admin JWT it needs. */
+import type { Role } from "../domain/peer.js";
+
+/** Who may call: listed roles, any peer with a usable identity, or anyone (health). */
+export type Grant = readonly Role[] | "any-authenticated" | "anyone";
+
+/** Whether the call must (required), may (optional) or does not (none) carry an admin JWT. */
+export type AdminJwtRule = "required" | "optional" | "none";
+
+export interface MethodRule {
+  readonly roles: Grant;
+  readonly adminJwt: AdminJwtRule;
+}
+
+/** Full method name ("/package.Service/Method") -> rule. A method not listed is refused. */
+export type AuthorizationTable = ReadonlyMap<string, MethodRule>;
+
+const ADMIN = "/agentidentity.v1.AdminService/";
+const REGISTRY = "/agentidentity.v1.AgentRegistryService/";
+const VERIFIER = "/agentidentity.v1.VerifierService/";
+
+const adminWithJwt: MethodRule = { roles: ["admin"], adminJwt: "required" };
+const readers: MethodRule = { roles: ["admin", "relying-party"], adminJwt: "optional" };
+const relyingParty: MethodRule = { roles: ["relying-party"], adminJwt: "none" };
+
+/** The service's grants (DESIGN.md section 2). */
+export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRule>([
+  [`${ADMIN}ExchangeToken`, { roles: ["admin"], adminJwt: "none" }],
+  [`${ADMIN}CreateOrg`, adminWithJwt],
+  [`${ADMIN}GetOrg`, adminWithJwt],
+  [`${ADMIN}ListOrgs`, adminWithJwt],
+  [`${ADMIN}ListAuditEvents`, adminWithJwt],
+  [`${ADMIN}ExportAudit`, adminWithJwt],
+
+  [`${REGISTRY}RegisterAgent`, adminWithJwt],
+  [`${REGISTRY}RevokeAgent`, adminWithJwt],
+  [`${REGISTRY}RotateAgentKey`, adminWithJwt],
+  [`${REGISTRY}UpdateCapabilities`, adminWithJwt],
+  [`${REGISTRY}IssueCredential`, { roles: ["admin", "agent"], adminJwt: "optional" }],
+  [`${REGISTRY}ReportTelemetry`, readers],
+  [`${REGISTRY}GetAgent`, readers],
+  [`${REGISTRY}ListAgents`, readers],
+  [`${REGISTRY}GetTrustScore`, readers],
+
+  [`${VERIFIER}Verify`, relyingParty],
+  [`${VERIFIER}VerifyHandshake`, relyingParty],
+  [`${VERIFIER}CreateSession`, relyingParty],
+  [`${VERIFIER}GetJwks`, { roles: "any-authenticated", adminJwt: "none" }],
+
+  ["/grpc.health.v1.Health/Check", { roles: "anyone", adminJwt: "none" }],
+  ["/grpc.health.v1.Health/Watch", { roles: "anyone", adminJwt: "none" }],
+  ["/grpc.health.v1.Health/List", { roles: "anyone", adminJwt: "none" }],
+
+  ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", { roles: "any-authenticated", adminJwt: "none" }],
+  ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", { roles: "any-authenticated", adminJwt: "none" }],
+]);

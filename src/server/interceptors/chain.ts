@@ -1,0 +1,36 @@
+/** The one interceptor chain every listener uses, outermost first. */
+import type { Interceptor } from "@connectrpc/connect";
+import type { Logger } from "../../telemetry/logger.js";
+import type { Metrics } from "../../telemetry/metrics.js";
+import type { AdminAuthenticator } from "../admin-authenticator.js";
+import type { AuthorizationTable } from "../authorization-table.js";
+import { authorizationInterceptor } from "./authorization.js";
+import { errorMappingInterceptor } from "./error-mapping.js";
+import { loggingInterceptor } from "./logging.js";
+import { metricsInterceptor } from "./metrics.js";
+import { requestIdInterceptor } from "./request-id.js";
+
+export interface InterceptorChainOptions {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly adminAuthenticator: AdminAuthenticator;
+  readonly authorizationTable: AuthorizationTable;
+}
+
+/**
+ * Request id -> logging -> metrics -> error mapping -> authorization -> handler. Error mapping sits inside
+ * logging and metrics so they see the final code; authorization errors are mapped like any other.
+ */
+export function interceptorChain(options: InterceptorChainOptions): Interceptor[] {
+  return [
+    requestIdInterceptor(),
+    loggingInterceptor(options.logger),
+    metricsInterceptor(options.metrics),
+    errorMappingInterceptor(),
+    authorizationInterceptor({
+      table: options.authorizationTable,
+      adminAuthenticator: options.adminAuthenticator,
+      logger: options.logger,
+    }),
+  ];
+}
