@@ -1,0 +1,144 @@
+/** loadConfig: reads and validates every variable once, reports all problems together, returns a frozen Config. */
+import { ConfigError } from "./errors.js";
+import type { DevMaterial } from "./dev-material.js";
+import type { Environment } from "./env-file.js";
+import { EnvReader } from "./env-reader.js";
+import { deepFreeze, FrozenMap } from "./freeze.js";
+import {
+  checkAudience,
+  checkOrgSelector,
+  defaultPeerRoles,
+  isTrustDomain,
+  parseIdentityLists,
+  parsePeerRoles,
+} from "./peer-rules.js";
+import { projectRoot } from "./project-root.js";
+import { readAdmin, readIssuer, readTls, resolvePath, type SectionContext } from "./secrets-section.js";
+import type { Config, Mode } from "./types.js";
+
+export const DEFAULT_TRUST_DOMAIN = "agent-identity.local";
+export const DEFAULT_DEV_DIR = "certs/dev";
+
+export interface LoadConfigOptions {
+  /** Relative paths in the environment resolve against this directory (default: the project root). */
+  readonly baseDir?: string;
+  /**
+   * Development mode only: generated material (see prepareDevelopmentMaterial) used for every TLS file, key
+   * and admin API key the environment leaves unset. Ignored in production.
+   */
+  readonly devMaterial?: DevMaterial;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/**
+ * Builds the Config from `env` (pass the process environment merged with `.env`, see withDotEnv). Every
+ * variable is checked; all problems are thrown together as one ConfigError, each naming its variable.
+ */
+export function loadConfig(env: Environment, options: LoadConfigOptions = {}): Config {
+  const reader = new EnvReader(env);
+  const mode: Mode = reader.oneOf("APP_ENV", ["development", "production"], "production");
+  const baseDir = options.baseDir ?? projectRoot();
+  const devMaterial = mode === "development" ? options.devMaterial : undefined;
+  const ctx: SectionContext = { reader, mode, baseDir, devMaterial };
+
+  const listen = readListen(reader, mode);
+  const peers = readPeers(reader);
+  const config: Config = {
+    mode,
+    logLevel: reader.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    listen,
+    tls: readTls(ctx),
+    peers,
+    admin: readAdmin(ctx),
+    issuer: readIssuer(ctx, peers.trustDomain),
+    storage: readStorage(ctx),
+    verify: {
+      proofSkewSeconds: reader.integer("PROOF_SKEW_SECONDS", 60, { min: 1, max: 600 }),
+      rateLimitPerMinute: reader.integer("RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
+      agentRateLimitPerMinute: reader.integer("AGENT_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
+      sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 600, { min: 10, max: 86400 }),
+    },
+    browser: { corsAllowedOrigins: readOrigins(reader) },
+    devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),
+  };
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return deepFreeze(config);
+}
+
+function readListen(r: EnvReader, mode: Mode): Config["listen"] {
+  const listen = {
+    host: r.string("HOST") ?? (mode === "development" ? "127.0.0.1" : "0.0.0.0"),
+    grpcPort: r.port("GRPC_PORT", 8443),
+    browserPort: r.port("BROWSER_PORT", 8444),
+    sidecarPort: r.port("SIDECAR_PORT", 8080),
+  };
+  const named: [string, number][] = [
+    ["GRPC_PORT", listen.grpcPort],
+    ["BROWSER_PORT", listen.browserPort],
+    ["SIDECAR_PORT", listen.sidecarPort],
+  ];
+  named.forEach(([name, port], i) => {
+    const clash = named.slice(0, i).find(([, other]) => other === port && port !== 0);
+    if (clash !== undefined) r.problem(name, `port ${port} is already used by ${clash[0]}`);
+  });
+  return listen;
+}
+
+function readPeers(r: EnvReader): Config["peers"] {
+  let trustDomain = r.string("SPIFFE_TRUST_DOMAIN") ?? DEFAULT_TRUST_DOMAIN;
+  if (!isTrustDomain(trustDomain)) {
+    r.problem("SPIFFE_TRUST_DOMAIN", "must be a trust domain name: lower-case letters, digits, '.', '-', '_'");
+    trustDomain = DEFAULT_TRUST_DOMAIN;
+  }
+  const allowCnIdentity = r.boolean("ALLOW_CN_IDENTITY", false);
+  const roleRules = parsePeerRoles(r, "PEER_ROLES", r.string("PEER_ROLES") ?? defaultPeerRoles(trustDomain), trustDomain);
+  if (!allowCnIdentity && roleRules.some((rule) => rule.prefix.startsWith("cn:"))) {
+    r.problem("PEER_ROLES", "has cn: prefixes but ALLOW_CN_IDENTITY is not true");
+  }
+  return {
+    trustDomain,
+    roleRules,
+    allowCnIdentity,
+    relyingPartyAudiences: new FrozenMap(parseIdentityLists(r, "RELYING_PARTY_AUDIENCES", trustDomain, checkAudience)),
+    relyingPartyOrgs: new FrozenMap(parseIdentityLists(r, "RELYING_PARTY_ORGS", trustDomain, checkOrgSelector)),
+  };
+}
+
+function readStorage(ctx: SectionContext): Config["storage"] {
+  const r = ctx.reader;
+  const databaseUrl = r.url("DATABASE_URL", ["postgres:", "postgresql:"]);
+  const redisUrl = r.url("REDIS_URL", ["redis:", "rediss:"]);
+  if (ctx.mode === "production" && !r.isSet("DATABASE_URL")) {
+    r.problem("DATABASE_URL", "is required in production (embedded PGlite is for development only)");
+  }
+  if (ctx.mode === "production" && !r.isSet("REDIS_URL")) {
+    r.problem("REDIS_URL", "is required in production (in-memory stores are for development only)");
+  }
+  const pglite = r.string("PGLITE_DATA_DIR") ?? "./data/pglite";
+  const redisKeyPrefix = r.string("REDIS_KEY_PREFIX") ?? "aid:";
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(redisKeyPrefix)) {
+    r.problem("REDIS_KEY_PREFIX", "must be 1..64 characters of letters, digits, ':', '.', '_', '-'");
+  }
+  return {
+    databaseUrl,
+    pgliteDataDir: pglite.startsWith("memory://") ? pglite : resolvePath(ctx.baseDir, pglite),
+    redisUrl,
+    redisKeyPrefix,
+  };
+}
+
+function readOrigins(r: EnvReader): string[] {
+  const origins = r.list("CORS_ALLOWED_ORIGINS");
+  for (const origin of origins) {
+    let ok = false;
+    try {
+      const url = new URL(origin);
+      ok = (url.protocol === "https:" || url.protocol === "http:") && url.origin === origin;
+    } catch {
+      ok = false;
+    }
+    if (!ok) r.problem("CORS_ALLOWED_ORIGINS", `"${origin}" must be an origin such as https://console.example.com`);
+  }
+  return origins;
+}
