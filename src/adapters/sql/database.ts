@@ -1,0 +1,164 @@
+/** The one small query interface the repositories use, with its Postgres (pg pool) and PGlite adapters. */
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { DomainError, unavailable } from "../../domain/errors.js";
+
+/** Anything that runs parameterised SQL: the database itself or an open transaction. */
+export interface Queryable {
+  /** Runs one statement with $1.. parameters and returns its rows. int8 columns come back as strings. */
+  query<R>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a multi-statement script without parameters (migrations). */
+  execScript(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: "postgres" | "pglite";
+  /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  /** Pool size (default 10). */
+  readonly max?: number;
+  /** How long to wait for a connection before failing as unavailable (default 5000 ms). */
+  readonly connectionTimeoutMillis?: number;
+  /** Errors of idle pooled connections (the pool drops the connection; the next query reports). */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+const CONNECTION_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+]);
+
+/** True for failures that mean "the database cannot be reached", as opposed to a bad statement. */
+export function isConnectionError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || code.startsWith("08"))) return true;
+  const m = e.message.toLowerCase();
+  return (
+    m.includes("connection terminated") ||
+    m.includes("timeout exceeded when trying to connect") ||
+    m.includes("connection error") ||
+    m.includes("cannot use a pool after calling end") ||
+    m.includes("client was closed")
+  );
+}
+
+function mapError(e: unknown): unknown {
+  if (e instanceof DomainError) return e;
+  if (isConnectionError(e)) return unavailable("storage.database_unavailable", "database", e);
+  return e;
+}
+
+function clientQueryable(client: pg.PoolClient | pg.Pool): Queryable {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+      try {
+        const result = await client.query(sql, params as unknown[]);
+        return result.rows as R[];
+      } catch (e) {
+        throw mapError(e);
+      }
+    },
+    async execScript(sql: string): Promise<void> {
+      try {
+        await client.query(sql);
+      } catch (e) {
+        throw mapError(e);
+      }
+    },
+  };
+}
+
+/** A Postgres database behind a pg pool. Connection failures surface as DomainError unavailable. */
+export function openPostgres(url: string, options: PostgresOptions = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
+  });
+  pool.on("error", (error) => options.onIdleError?.(error));
+  const direct = clientQueryable(pool);
+  return {
+    kind: "postgres",
+    query: direct.query,
+    execScript: direct.execScript,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (e) {
+        throw mapError(e);
+      }
+      const tx = clientQueryable(client);
+      try {
+        await tx.execScript("BEGIN");
+        const result = await fn(tx);
+        await tx.execScript("COMMIT");
+        client.release();
+        return result;
+      } catch (e) {
+        try {
+          await client.query("ROLLBACK");
+          client.release();
+        } catch (rollbackError) {
+          // The connection is in an unknown state: destroy it instead of returning it to the pool.
+          client.release(rollbackError instanceof Error ? rollbackError : true);
+        }
+        throw mapError(e);
+      }
+    },
+    async close(): Promise<void> {
+      await pool.end();
+    },
+  };
+}
+
+const INT8_OID = 20;
+
+/**
+ * An embedded PGlite database in `dataDir` (a directory, or "memory://"). PGlite runs one statement at a time
+ * and holds its own mutex around transactions, so transactions are serialised.
+ */
+export async function openPglite(dataDir: string): Promise<Database> {
+  const db = await PGlite.create({ dataDir, parsers: { [INT8_OID]: (value: string) => value } });
+  return {
+    kind: "pglite",
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+      const result = await db.query<R>(sql, params as unknown[]);
+      return result.rows;
+    },
+    async execScript(sql: string): Promise<void> {
+      await db.exec(sql);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return db.transaction(async (tx) =>
+        fn({
+          async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+            const result = await tx.query<R>(sql, params as unknown[]);
+            return result.rows;
+          },
+          async execScript(sql: string): Promise<void> {
+            await tx.exec(sql);
+          },
+        }),
+      );
+    },
+    async close(): Promise<void> {
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/** Migrations: all on an empty database, twice (no-op), concurrent appliers, a newer schema refused. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPostgres } from "../../src/adapters/sql/database.js";
+import { loadMigrations, migrate, type Migration } from "../../src/adapters/sql/migrations.js";
+import { DomainError } from "../../src/domain/errors.js";
+import { databaseTargets, postgresOnlyTarget, type TestDatabase } from "../support/databases.js";
+
+const EXPECTED_TABLES = [
+  "agent_keys",
+  "agent_manifests",
+  "agents",
+  "audit_checkpoints",
+  "audit_events",
+  "credentials",
+  "issuer_keys",
+  "orgs",
+  "schema_migrations",
+  "trust_events",
+  "trust_state",
+];
+
+describe.each(databaseTargets())("migrations on $name", (target) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await target.open({ migrate: false });
+  });
+  afterAll(async () => {
+    await db.dispose();
+  });
+
+  it("applies every migration on an empty database, then is a no-op", async () => {
+    const known = loadMigrations();
+    expect(known.length).toBeGreaterThan(0);
+    const first = await migrate(db);
+    expect(first.applied).toEqual(known.map((m) => m.version));
+    const tables = await db.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(EXPECTED_TABLES);
+    const rows = await db.query<{ version: number; checksum: string }>("SELECT version, checksum FROM schema_migrations ORDER BY version");
+    expect(rows).toEqual(known.map((m) => ({ version: m.version, checksum: m.checksum })));
+
+    const second = await migrate(db);
+    expect(second.applied).toEqual([]);
+    expect(second.version).toBe(first.version);
+  });
+
+  it("applies a later migration on top, keeping existing data", async () => {
+    await db.query("INSERT INTO orgs (id, name, tier, created_at) VALUES ('org_keep', 'Keep', 'verified', now())");
+    const next: Migration = {
+      version: 9000,
+      name: "test_expand",
+      sql: "ALTER TABLE orgs ADD COLUMN test_note text; CREATE TABLE test_extra (x int);",
+      checksum: "f".repeat(64),
+    };
+    const result = await migrate(db, { migrations: [...loadMigrations(), next] });
+    expect(result.applied).toEqual([9000]);
+    const rows = await db.query<{ name: string; test_note: string | null }>("SELECT name, test_note FROM orgs WHERE id = 'org_keep'");
+    expect(rows).toEqual([{ name: "Keep", test_note: null }]);
+  });
+
+  it("refuses a schema newer than the binary knows", async () => {
+    // The database now has version 9000, which the bundled migrations do not know.
+    const err = await migrate(db).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).code).toBe("storage.schema_too_new");
+  });
+
+  it("refuses an applied migration whose file changed", async () => {
+    const known = loadMigrations();
+    const tampered = known.map((m, i) => (i === 0 ? { ...m, checksum: "0".repeat(64) } : m));
+    const extra: Migration = { version: 9000, name: "test_expand", sql: "", checksum: "f".repeat(64) };
+    const err = await migrate(db, { migrations: [...tampered, extra] }).catch((e: unknown) => e);
+    expect((err as DomainError).code).toBe("storage.migration_checksum_mismatch");
+  });
+});
+
+const postgres = postgresOnlyTarget();
+
+describe.runIf(postgres !== undefined)("migrations on postgres: concurrent appliers", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await postgres!.open({ migrate: false });
+  });
+  afterAll(async () => {
+    await db.dispose();
+  });
+
+  it("two replicas migrating at once apply each migration exactly once", async () => {
+    const a = openPostgres(db.url!, { max: 2 });
+    const b = openPostgres(db.url!, { max: 2 });
+    try {
+      const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
+      const all = [...ra.applied, ...rb.applied].sort((x, y) => x - y);
+      expect(all).toEqual(loadMigrations().map((m) => m.version));
+      const rows = await db.query<{ n: string }>("SELECT count(*) AS n FROM schema_migrations");
+      expect(Number(rows[0]!.n)).toBe(loadMigrations().length);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
