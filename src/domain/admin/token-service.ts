@@ -1,0 +1,200 @@
+/** AdminTokenService: admin API key -> certificate-bound admin+jwt (ExchangeToken), and admin JWT checks per request. */
+import { createPublicKey, randomBytes, type JsonWebKey, type KeyObject } from "node:crypto";
+import { errors as joseErrors, jwtVerify } from "jose";
+import type { Clock } from "../clock.js";
+import { DomainError, invalidField } from "../errors.js";
+import { isId } from "../ids.js";
+import { signJwt } from "../issuer/jws.js";
+import type { Signer } from "../issuer/signer.js";
+import type { AdminPrincipal, Peer } from "../peer.js";
+import {
+  ADMIN_JWT_MAX_TTL_SECONDS,
+  ADMIN_JWT_MIN_TTL_SECONDS,
+  ADMIN_JWT_TYP,
+  ADMIN_SCOPE,
+  adminAudience,
+  readAdminClaims,
+  type AdminJwtClaims,
+} from "./admin-jwt.js";
+import { apiKeyMatches } from "./api-keys.js";
+import { FailureLimiter } from "./failure-limiter.js";
+import type {
+  AdminAuthenticator,
+  AdminAuthReporter,
+  AdminAuthResult,
+  AdminListener,
+  AdminTokenExchanger,
+  AdminTokenRequest,
+  IssuedAdminToken,
+} from "./ports.js";
+
+export interface AdminTokenServiceOptions {
+  /** The "iss" of admin JWTs; their audience is "<issuerUrl>/admin". */
+  readonly issuerUrl: string;
+  /** SHA-256 of each accepted admin API key (config.admin.apiKeyHashes). */
+  readonly apiKeyHashes: readonly Uint8Array[];
+  /** Lifetime ceiling, 60..900 seconds (config.admin.jwtMaxTtlSeconds). */
+  readonly maxTtlSeconds: number;
+  /** The admin-token key (ES256), never the issuer key. */
+  readonly signer: Signer;
+  readonly clock: Clock;
+  /** Receives every outcome (wired to agent_identity_admin_auth_total). */
+  readonly onAdminAuth?: AdminAuthReporter;
+  /** Failed exchanges allowed per peer identity and window (default 5 per minute). */
+  readonly failureLimit?: { readonly maxFailures: number; readonly windowMs: number };
+}
+
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
+function unauthenticated(code: string, message: string, cause?: unknown): DomainError {
+  return new DomainError("unauthenticated", code, message, { cause });
+}
+
+/** Issues and checks admin JWTs. One instance per process (it holds the failure window). */
+export class AdminTokenService implements AdminAuthenticator, AdminTokenExchanger {
+  readonly #options: AdminTokenServiceOptions;
+  readonly #verifyKey: KeyObject;
+  readonly #audience: string;
+  readonly #limiter: FailureLimiter;
+  readonly #apiKeyHashes: readonly Uint8Array[];
+
+  constructor(options: AdminTokenServiceOptions) {
+    if (options.signer.alg !== "ES256") throw new Error("the admin-token key must be an ES256 (P-256) key");
+    if (options.apiKeyHashes.length === 0) throw new Error("at least one admin api key hash is required");
+    if (
+      !Number.isInteger(options.maxTtlSeconds) ||
+      options.maxTtlSeconds < ADMIN_JWT_MIN_TTL_SECONDS ||
+      options.maxTtlSeconds > ADMIN_JWT_MAX_TTL_SECONDS
+    ) {
+      throw new Error(`admin jwt max ttl must be ${ADMIN_JWT_MIN_TTL_SECONDS}..${ADMIN_JWT_MAX_TTL_SECONDS} seconds`);
+    }
+    this.#options = options;
+    this.#apiKeyHashes = options.apiKeyHashes.map((h) => Uint8Array.from(h));
+    this.#verifyKey = createPublicKey({ key: { ...options.signer.publicJwk } as JsonWebKey, format: "jwk" });
+    this.#audience = adminAudience(options.issuerUrl);
+    this.#limiter = new FailureLimiter(options.clock, options.failureLimit ?? { maxFailures: 5, windowMs: 60_000 });
+  }
+
+  async exchange(
+    peer: Peer,
+    presentedApiKey: string | undefined,
+    request: AdminTokenRequest,
+    requestId: string,
+  ): Promise<IssuedAdminToken> {
+    if (!peer.roles.has("admin")) {
+      throw new DomainError("permission_denied", "admin.role_required", "the admin role is required");
+    }
+    const retryAfterMs = this.#limiter.retryAfterMs(peer.identity);
+    if (retryAfterMs !== undefined) {
+      throw new DomainError("resource_exhausted", "admin.exchange_rate_limited", "too many failed admin key attempts", {
+        retryAfterMs,
+      });
+    }
+    if (presentedApiKey === undefined || presentedApiKey === "") {
+      this.#limiter.recordFailure(peer.identity);
+      throw this.#report("missing", peer, requestId, unauthenticated("admin.key_missing", "admin api key required"));
+    }
+    if (!apiKeyMatches(presentedApiKey, this.#apiKeyHashes)) {
+      this.#limiter.recordFailure(peer.identity);
+      throw this.#report("api_key_invalid", peer, requestId, unauthenticated("admin.key_invalid", "invalid admin api key"));
+    }
+    if (!THUMBPRINT.test(peer.certThumbprint)) {
+      throw unauthenticated("admin.cert_missing", "a client certificate is required to bind the admin token");
+    }
+    const ttlSeconds = this.#ttl(request.ttlSeconds);
+    const orgId = request.orgId === undefined || request.orgId === "" ? undefined : request.orgId;
+    if (orgId !== undefined && !isId("org", orgId)) throw invalidField("admin.org_id_invalid", "org_id", "must be an org id");
+
+    const iat = Math.floor(this.#options.clock.nowMs() / 1000);
+    const claims: AdminJwtClaims = {
+      iss: this.#options.issuerUrl,
+      aud: this.#audience,
+      sub: peer.identity,
+      scope: ADMIN_SCOPE,
+      ...(orgId === undefined ? {} : { org_id: orgId }),
+      jti: randomBytes(18).toString("base64url"),
+      iat,
+      exp: iat + ttlSeconds,
+      cnf: { "x5t#S256": peer.certThumbprint },
+    };
+    const token = await signJwt(this.#options.signer, { typ: ADMIN_JWT_TYP }, { ...claims });
+    this.#emit("token_issued", peer, requestId, undefined);
+    return {
+      token,
+      expiresAtMs: claims.exp * 1000,
+      subject: claims.sub,
+      ...(orgId === undefined ? {} : { orgId }),
+      tokenId: claims.jti,
+    };
+  }
+
+  async authenticate(
+    peer: Peer | undefined,
+    authorization: string | undefined,
+    listener: AdminListener,
+    requestId?: string,
+  ): Promise<AdminPrincipal> {
+    if (listener === "sidecar") {
+      throw unauthenticated("admin.listener_refused", "admin calls are not served on this listener");
+    }
+    const header = authorization?.trim() ?? "";
+    if (header === "") {
+      throw this.#report("missing", peer, requestId, unauthenticated("admin.token_missing", "admin token required"));
+    }
+    const match = /^bearer\s+(\S+)$/i.exec(header);
+    if (match === null) {
+      const error = unauthenticated("admin.token_invalid", "authorization must be a bearer admin token");
+      throw this.#report("jwt_invalid", peer, requestId, error);
+    }
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(match[1]!, this.#verifyKey, {
+        algorithms: ["ES256"],
+        typ: ADMIN_JWT_TYP,
+        issuer: this.#options.issuerUrl,
+        audience: this.#audience,
+        currentDate: new Date(this.#options.clock.nowMs()),
+        requiredClaims: ["iat", "exp", "jti", "sub"],
+      }));
+    } catch (e) {
+      const error =
+        e instanceof joseErrors.JWTExpired
+          ? unauthenticated("admin.token_expired", "admin token expired", e)
+          : unauthenticated("admin.token_invalid", "invalid admin token", e);
+      throw this.#report("jwt_invalid", peer, requestId, error);
+    }
+    const claims = readAdminClaims(payload, this.#options.maxTtlSeconds);
+    if ("problem" in claims) {
+      const error = unauthenticated("admin.token_invalid", "invalid admin token", new Error(claims.problem));
+      throw this.#report("jwt_invalid", peer, requestId, error);
+    }
+    if (peer === undefined || peer.certThumbprint !== claims.thumbprint || peer.identity !== claims.sub) {
+      const error = unauthenticated("admin.cert_mismatch", "admin token bound to another certificate");
+      throw this.#report("jwt_invalid", peer, requestId, error);
+    }
+    if (!peer.roles.has("admin")) {
+      const error = new DomainError("permission_denied", "admin.role_required", "the admin role is required");
+      throw this.#report("jwt_invalid", peer, requestId, error);
+    }
+    this.#emit("jwt", peer, requestId, undefined);
+    return { subject: claims.sub, orgId: claims.orgId, tokenId: claims.jti };
+  }
+
+  #ttl(requested: number | undefined): number {
+    const max = this.#options.maxTtlSeconds;
+    if (requested === undefined || requested === 0) return max;
+    if (!Number.isInteger(requested) || requested < ADMIN_JWT_MIN_TTL_SECONDS || requested > max) {
+      throw invalidField("admin.ttl_invalid", "ttl_seconds", `must be ${ADMIN_JWT_MIN_TTL_SECONDS}..${max} (0 means ${max})`);
+    }
+    return requested;
+  }
+
+  #emit(result: AdminAuthResult, peer: Peer | undefined, requestId: string | undefined, code: string | undefined): void {
+    this.#options.onAdminAuth?.(result, { identity: peer?.identity, requestId, code });
+  }
+
+  #report(result: AdminAuthResult, peer: Peer | undefined, requestId: string | undefined, error: DomainError): DomainError {
+    this.#emit(result, peer, requestId, error.code);
+    return error;
+  }
+}
