@@ -10,6 +10,12 @@ export type AdminJwtRule = "required" | "optional" | "none";
 export interface MethodRule {
   readonly roles: Grant;
   readonly adminJwt: AdminJwtRule;
+  /**
+   * Reachable on the browser listener (no client certificate, so no peer and no roles). There the admin JWT rule
+   * is the only credential check: "required" methods need a valid admin JWT; "none" methods are open and their
+   * handlers check what they need (ExchangeToken: the admin API key, tightly rate limited).
+   */
+  readonly browser?: boolean;
 }
 
 /** Full method name ("/package.Service/Method") -> rule. A method not listed is refused. */
@@ -19,13 +25,13 @@ const ADMIN = "/agentidentity.v1.AdminService/";
 const REGISTRY = "/agentidentity.v1.AgentRegistryService/";
 const VERIFIER = "/agentidentity.v1.VerifierService/";
 
-const adminWithJwt: MethodRule = { roles: ["admin"], adminJwt: "required" };
+const adminWithJwt: MethodRule = { roles: ["admin"], adminJwt: "required", browser: true };
 const readers: MethodRule = { roles: ["admin", "relying-party"], adminJwt: "optional" };
 const relyingParty: MethodRule = { roles: ["relying-party"], adminJwt: "none" };
 
 /** The service's grants (DESIGN.md section 2). */
 export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRule>([
-  [`${ADMIN}ExchangeToken`, { roles: ["admin"], adminJwt: "none" }],
+  [`${ADMIN}ExchangeToken`, { roles: ["admin"], adminJwt: "none", browser: true }],
   [`${ADMIN}CreateOrg`, adminWithJwt],
   [`${ADMIN}GetOrg`, adminWithJwt],
   [`${ADMIN}ListOrgs`, adminWithJwt],
@@ -45,11 +51,11 @@ export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRul
   [`${VERIFIER}Verify`, relyingParty],
   [`${VERIFIER}VerifyHandshake`, relyingParty],
   [`${VERIFIER}CreateSession`, relyingParty],
-  [`${VERIFIER}GetJwks`, { roles: "any-authenticated", adminJwt: "none" }],
+  [`${VERIFIER}GetJwks`, { roles: "any-authenticated", adminJwt: "none", browser: true }],
 
-  ["/grpc.health.v1.Health/Check", { roles: "anyone", adminJwt: "none" }],
-  ["/grpc.health.v1.Health/Watch", { roles: "anyone", adminJwt: "none" }],
-  ["/grpc.health.v1.Health/List", { roles: "anyone", adminJwt: "none" }],
+  ["/grpc.health.v1.Health/Check", { roles: "anyone", adminJwt: "none", browser: true }],
+  ["/grpc.health.v1.Health/Watch", { roles: "anyone", adminJwt: "none", browser: true }],
+  ["/grpc.health.v1.Health/List", { roles: "anyone", adminJwt: "none", browser: true }],
 
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", { roles: "any-authenticated", adminJwt: "none" }],
   ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", { roles: "any-authenticated", adminJwt: "none" }],

@@ -17,8 +17,9 @@ export interface AuthorizationOptions {
 /**
  * Refuses, in order: a method missing from the table (PERMISSION_DENIED, logged at error level); on the mTLS
  * listener, a client certificate without a usable identity (UNAUTHENTICATED); a peer without a granted role
- * (PERMISSION_DENIED); a missing or invalid admin JWT where one is required (the authenticator's error). An
- * optional admin JWT is checked when present. The admin principal goes into the context.
+ * (PERMISSION_DENIED); on the browser listener, a method not marked `browser`; a missing or invalid admin JWT
+ * where one is required (the authenticator's error). An optional admin JWT is checked when present. The admin
+ * principal goes into the context.
  */
 export function authorizationInterceptor(options: AuthorizationOptions): Interceptor {
   const { table, adminAuthenticator, logger } = options;
@@ -37,7 +38,9 @@ export function authorizationInterceptor(options: AuthorizationOptions): Interce
       logger.info({ requestId, method, reason }, "client certificate refused");
       throw new ConnectError(`client certificate refused: ${reason}`, Code.Unauthenticated);
     }
-    if (!granted(rule, peer)) {
+    if (listener === "browser") {
+      if (rule.browser !== true) throw new ConnectError("method not available on this listener", Code.PermissionDenied);
+    } else if (!granted(rule, peer)) {
       throw new ConnectError("peer lacks a role granted this method", Code.PermissionDenied);
     }
     const authorization = req.header.get("authorization") ?? undefined;

@@ -1,0 +1,111 @@
+/** Tracks a listener's sockets, HTTP/2 sessions and in-flight requests, so shutdown can drain then close them. */
+import type { Server as NetServer, Socket } from "node:net";
+import type { Http2Session } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** A request listener usable by node:http and node:http2 servers (what connectNodeAdapter returns). */
+export type NodeHandler = (req: AnyRequest, res: AnyResponse) => void;
+type Handler = NodeHandler;
+
+export class ConnectionTracker {
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Set<Http2Session>();
+  private readonly http2Sockets = new WeakSet<Socket>();
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private draining = false;
+
+  /** Follows every socket the server accepts (TLS sockets through secureConnection, plain ones through connection). */
+  trackServer(server: NetServer, event: "connection" | "secureConnection"): void {
+    server.on(event, (socket: Socket) => {
+      this.trackSocket(socket);
+      if (event === "secureConnection" && (socket as TLSSocket).alpnProtocol === "h2") this.markHttp2(socket);
+    });
+  }
+
+  /** Marks a socket that carries an HTTP/2 session (closed through its session, not as idle HTTP/1.1). */
+  markHttp2(socket: Socket): void {
+    this.http2Sockets.add(socket);
+  }
+
+  trackSocket(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+  }
+
+  trackSession(session: Http2Session): void {
+    this.sessions.add(session);
+    session.once("close", () => this.sessions.delete(session));
+    if (this.draining) session.close();
+  }
+
+  /** Wraps a request handler to count in-flight requests; during drain HTTP/1.1 responses close their connection. */
+  wrap<H extends Handler>(handler: H): H {
+    const wrapped = (req: AnyRequest, res: AnyResponse): void => {
+      this.inFlight++;
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        this.inFlight--;
+        if (this.inFlight === 0) this.wakeIdle();
+      };
+      res.once("close", finish);
+      res.once("finish", finish);
+      if (this.draining && req.httpVersionMajor === 1 && !res.headersSent) res.setHeader("connection", "close");
+      handler(req, res);
+    };
+    return wrapped as H;
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Stops new streams: GOAWAY on every HTTP/2 session; idle HTTP/1.1 keep-alive sockets are closed. */
+  startDrain(): void {
+    this.draining = true;
+    for (const s of this.sessions) s.close();
+    if (this.inFlight === 0) this.destroyIdleHttp1();
+  }
+
+  /** Resolves when no request is in flight or when `signal` aborts. */
+  async idle(signal: AbortSignal): Promise<void> {
+    if (this.inFlight === 0 || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.idleWaiters.push(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /** Destroys every session and socket still open. */
+  destroyAll(): void {
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.sockets) s.destroy();
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+    if (this.draining) this.destroyIdleHttp1();
+  }
+
+  /** Sockets not marked HTTP/2 are HTTP/1.1; once nothing is in flight they are idle. */
+  private destroyIdleHttp1(): void {
+    for (const s of this.sockets) if (!this.http2Sockets.has(s)) s.destroy();
+  }
+}

@@ -1,0 +1,152 @@
+/** Dependency checks (probed on a timer or pushed) and the serving status they give the server and each service. */
+import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
+import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
+import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
+
+/** The services health answers for: "" (the whole server) and each of ours by full name. */
+export const HEALTH_SERVICES: readonly string[] = ["", AdminService.typeName, AgentRegistryService.typeName, VerifierService.typeName];
+
+export type ServingState = "serving" | "not_serving";
+
+export interface CheckResult {
+  readonly ok: boolean;
+  /** Why the last check failed (a short, secret-free description). */
+  readonly error?: string;
+}
+
+export interface Readiness {
+  readonly ok: boolean;
+  readonly checks: Readonly<Record<string, CheckResult>>;
+}
+
+export interface ProbeOptions {
+  /** How often the probe runs, milliseconds. */
+  readonly intervalMs: number;
+  /** A probe slower than this counts as failed (default: the smaller of intervalMs and 5 s). */
+  readonly timeoutMs?: number;
+}
+
+export interface HealthRegistryOptions {
+  readonly services?: readonly string[];
+  /** Told each check result (app.ts wires it to agent_identity_dependency_up). */
+  readonly onCheckResult?: (name: string, ok: boolean) => void;
+}
+
+const NOT_YET_CHECKED: CheckResult = { ok: false, error: "not yet checked" };
+
+/**
+ * Holds every registered check's last result. The status is `serving` only when every check passes and the
+ * server is not shutting down; subscribers hear each change of the overall state.
+ */
+export class HealthRegistry {
+  readonly services: readonly string[];
+  private readonly results = new Map<string, CheckResult>();
+  private readonly probes = new Map<string, { probe: () => Promise<void>; timeoutMs: number; timer: NodeJS.Timeout }>();
+  private readonly listeners = new Set<() => void>();
+  private readonly onCheckResult: ((name: string, ok: boolean) => void) | undefined;
+  private shuttingDown = false;
+  private lastState: ServingState;
+
+  constructor(options: HealthRegistryOptions = {}) {
+    this.services = options.services ?? HEALTH_SERVICES;
+    this.onCheckResult = options.onCheckResult;
+    this.lastState = this.state();
+  }
+
+  /** Registers a check whose result is pushed with `report` (starts as failing: not yet checked). */
+  declare(name: string): void {
+    if (this.results.has(name)) throw new Error(`health check ${name} already registered`);
+    this.results.set(name, NOT_YET_CHECKED);
+    this.changed();
+  }
+
+  /** Registers a probe run now and then every `intervalMs`; a rejection or a timeout marks the check failing. */
+  register(name: string, probe: () => Promise<void>, options: ProbeOptions): void {
+    this.declare(name);
+    const timeoutMs = options.timeoutMs ?? Math.min(options.intervalMs, 5_000);
+    const timer = setInterval(() => void this.runProbe(name), options.intervalMs);
+    timer.unref();
+    this.probes.set(name, { probe, timeoutMs, timer });
+    void this.runProbe(name);
+  }
+
+  /** Pushes a check result. */
+  report(name: string, result: CheckResult): void {
+    if (!this.results.has(name)) throw new Error(`health check ${name} is not registered`);
+    this.results.set(name, result.ok ? { ok: true } : { ok: false, error: result.error ?? "failed" });
+    this.onCheckResult?.(name, result.ok);
+    this.changed();
+  }
+
+  /** Runs every probe once now and waits for the results. */
+  async checkNow(): Promise<void> {
+    await Promise.all([...this.probes.keys()].map((name) => this.runProbe(name)));
+  }
+
+  readiness(): Readiness {
+    const checks = Object.fromEntries(this.results);
+    return { ok: !this.shuttingDown && [...this.results.values()].every((r) => r.ok), checks };
+  }
+
+  /** The state of a known service, or undefined for a service health does not answer for. */
+  status(service: string): ServingState | undefined {
+    return this.services.includes(service) ? this.state() : undefined;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Every service goes not_serving for good; probes stop. */
+  setShuttingDown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.stopProbes();
+    this.lastState = "not_serving";
+    this.notify();
+  }
+
+  /** Calls `listener` after each change of the serving state (and on shutdown); returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stopProbes(): void {
+    for (const p of this.probes.values()) clearInterval(p.timer);
+  }
+
+  private state(): ServingState {
+    return this.readiness().ok ? "serving" : "not_serving";
+  }
+
+  private changed(): void {
+    const state = this.state();
+    if (state === this.lastState) return;
+    this.lastState = state;
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  private async runProbe(name: string): Promise<void> {
+    const entry = this.probes.get(name);
+    if (entry === undefined || this.shuttingDown) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${entry.timeoutMs} ms`)), entry.timeoutMs);
+    });
+    let result: CheckResult;
+    try {
+      await Promise.race([entry.probe(), timeout]);
+      result = { ok: true };
+    } catch (e) {
+      result = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!this.shuttingDown) this.report(name, result);
+  }
+}

@@ -1,0 +1,80 @@
+/** Plain HTTP endpoints: /healthz, /readyz, /metrics and /.well-known/jwks.json (sidecar and browser listeners). */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Logger } from "../telemetry/logger.js";
+import type { Metrics } from "../telemetry/metrics.js";
+import type { HealthRegistry } from "./health-registry.js";
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+export const JWKS_PATH = "/.well-known/jwks.json";
+
+export interface HttpEndpointOptions {
+  readonly health: HealthRegistry;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** The issuer's public JWKS; the path answers 404 without it. */
+  readonly jwks: (() => Promise<object>) | undefined;
+}
+
+function send(res: AnyResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": contentType, "cache-control": "no-store", ...extra });
+  res.end(body);
+}
+
+function sendJson(res: AnyResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  send(res, status, "application/json", JSON.stringify(body), extra);
+}
+
+/** Serves the JWKS (public keys only, cacheable for a minute); 503 when it cannot be read. */
+export async function serveJwks(res: AnyResponse, jwks: () => Promise<object>, logger: Logger): Promise<void> {
+  try {
+    const body = await jwks();
+    send(res, 200, "application/json", JSON.stringify(body), { "cache-control": "public, max-age=60" });
+  } catch (e) {
+    logger.error({ err: e }, "jwks unavailable");
+    sendJson(res, 503, { error: "jwks unavailable" });
+  }
+}
+
+/**
+ * Answers the sidecar's GET endpoints. Returns false when the request is not one of them (the caller passes it
+ * on, e.g. to the gRPC health handler).
+ */
+export function sidecarEndpoint(options: HttpEndpointOptions): (req: AnyRequest, res: AnyResponse) => boolean {
+  const { health, metrics, logger, jwks } = options;
+  return (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const known = path === "/healthz" || path === "/readyz" || path === "/metrics" || path === JWKS_PATH;
+    if (!known) return false;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      sendJson(res, 405, { error: "method not allowed" }, { allow: "GET, HEAD" });
+      return true;
+    }
+    switch (path) {
+      case "/healthz":
+        sendJson(res, 200, { ok: true });
+        return true;
+      case "/readyz": {
+        const readiness = health.readiness();
+        if (readiness.ok) sendJson(res, 200, { ok: true });
+        else sendJson(res, 503, { ok: false, checks: readiness.checks });
+        return true;
+      }
+      case "/metrics":
+        metrics.registry.metrics().then(
+          (text) => send(res, 200, metrics.registry.contentType, text),
+          (e: unknown) => {
+            logger.error({ err: e }, "metrics collection failed");
+            sendJson(res, 500, { error: "metrics collection failed" });
+          },
+        );
+        return true;
+      default:
+        if (jwks === undefined) sendJson(res, 404, { error: "not found" });
+        else void serveJwks(res, jwks, logger);
+        return true;
+    }
+  };
+}

@@ -1,0 +1,174 @@
+/** Starts the listeners (mTLS, browser, sidecar) over one interceptor chain and shuts them down gracefully. */
+import { readFile } from "node:fs/promises";
+import type { AddressInfo, Server as NetServer } from "node:net";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import type { Config } from "../config/types.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { Metrics } from "../telemetry/metrics.js";
+import type { AdminAuthenticator } from "./admin-authenticator.js";
+import { AUTHORIZATION_TABLE } from "./authorization-table.js";
+import type { AuthorizationTable } from "./authorization-table.js";
+import { ConnectionTracker } from "./connection-tracker.js";
+import type { NodeHandler } from "./connection-tracker.js";
+import { contextValuesFor } from "./context.js";
+import type { ListenerKind } from "./context.js";
+import { healthService } from "./health.js";
+import type { HealthRegistry } from "./health-registry.js";
+import type { HttpEndpointOptions } from "./http-endpoints.js";
+import { interceptorChain } from "./interceptors/chain.js";
+import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
+import type { TlsMaterial } from "./listeners.js";
+import { registerReflection } from "./reflection.js";
+
+/** Largest accepted request message, bytes. */
+const READ_MAX_BYTES = 1024 * 1024;
+
+export interface StartServerOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly health: HealthRegistry;
+  readonly adminAuthenticator: AdminAuthenticator;
+  /** Registers our services (src/api); health and reflection are added here. */
+  readonly routes: (router: ConnectRouter) => void;
+  /** The issuer JWKS for /.well-known/jwks.json on the sidecar and browser listeners. */
+  readonly jwks?: () => Promise<object>;
+  /** Defaults to AUTHORIZATION_TABLE (tests pass their own). */
+  readonly authorizationTable?: AuthorizationTable;
+  /** PEM material; defaults to the files named in config.tls. */
+  readonly tls?: TlsMaterial;
+  /** Start the browser listener (default true). */
+  readonly browser?: boolean;
+}
+
+export interface RunningServer {
+  readonly grpcPort: number;
+  readonly browserPort: number | undefined;
+  readonly sidecarPort: number;
+  /**
+   * Health NOT_SERVING, listeners stop accepting, in-flight calls get up to `deadlineMs` to finish, then every
+   * session and socket is closed. Resolves when all listeners are closed.
+   */
+  shutdown(deadlineMs: number): Promise<void>;
+}
+
+interface Listener {
+  readonly name: ListenerKind;
+  readonly server: NetServer;
+  readonly tracker: ConnectionTracker;
+}
+
+/** Reads the TLS files named in the configuration. */
+export async function readTlsMaterial(config: Config): Promise<TlsMaterial> {
+  const [cert, key, ca] = await Promise.all([
+    readFile(config.tls.certFile),
+    readFile(config.tls.keyFile),
+    readFile(config.tls.clientCaFile),
+  ]);
+  return { cert, key, ca };
+}
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config, logger, metrics, health } = options;
+  const tls = options.tls ?? (await readTlsMaterial(config));
+  const shutdownController = new AbortController();
+  let draining = false;
+  const refuseWhileDraining: Interceptor = (next) => async (req) => {
+    if (draining) throw new ConnectError("server is shutting down", Code.Unavailable);
+    return next(req);
+  };
+  const interceptors = [
+    ...interceptorChain({
+      logger,
+      metrics,
+      adminAuthenticator: options.adminAuthenticator,
+      authorizationTable: options.authorizationTable ?? AUTHORIZATION_TABLE,
+    }),
+    refuseWhileDraining,
+  ];
+  const adapter = (listener: ListenerKind, routes: (router: ConnectRouter) => void): NodeHandler =>
+    connectNodeAdapter({
+      routes,
+      interceptors,
+      contextValues: contextValuesFor(listener, config.peers),
+      readMaxBytes: READ_MAX_BYTES,
+      shutdownSignal: shutdownController.signal,
+    });
+
+  const apiRoutes = (router: ConnectRouter): void => {
+    options.routes(router);
+    router.service(Health, healthService(health));
+  };
+  const mtlsRoutes = (router: ConnectRouter): void => {
+    apiRoutes(router);
+    registerReflection(router);
+  };
+  const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
+
+  const listeners: Listener[] = [];
+  const mtlsTracker = new ConnectionTracker();
+  listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls", mtlsRoutes), mtlsTracker, logger), tracker: mtlsTracker });
+  if (options.browser ?? true) {
+    const tracker = new ConnectionTracker();
+    const server = createBrowserListener(tls, adapter("browser", apiRoutes), tracker, config.browser.corsAllowedOrigins, endpoints);
+    listeners.push({ name: "browser", server, tracker });
+  }
+  const sidecarTracker = new ConnectionTracker();
+  const sidecarRoutes = (router: ConnectRouter): void => {
+    router.service(Health, healthService(health));
+  };
+  listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar", sidecarRoutes), sidecarTracker, endpoints), tracker: sidecarTracker });
+
+  const ports = new Map<ListenerKind, number>();
+  try {
+    for (const l of listeners) {
+      const port = l.name === "mtls" ? config.listen.grpcPort : l.name === "browser" ? config.listen.browserPort : config.listen.sidecarPort;
+      ports.set(l.name, await listen(l.server, config.listen.host, port));
+    }
+  } catch (e) {
+    await Promise.all(listeners.filter((l) => l.server.listening).map((l) => close(l.server)));
+    throw e;
+  }
+  logger.info(Object.fromEntries(ports), "listening");
+
+  let shutdownPromise: Promise<void> | undefined;
+  const shutdown = async (deadlineMs: number): Promise<void> => {
+    health.setShuttingDown();
+    draining = true;
+    const closed = listeners.map((l) => close(l.server));
+    for (const l of listeners) l.tracker.startDrain();
+    const deadline = AbortSignal.timeout(deadlineMs);
+    await Promise.all(listeners.map((l) => l.tracker.idle(deadline)));
+    const unfinished = listeners.reduce((n, l) => n + l.tracker.requestsInFlight, 0);
+    if (unfinished > 0) logger.warn({ unfinished }, "shutdown deadline reached: cancelling calls in flight");
+    shutdownController.abort();
+    for (const l of listeners) l.tracker.destroyAll();
+    await Promise.all(closed);
+    logger.info("listeners closed");
+  };
+  return {
+    grpcPort: ports.get("mtls") as number,
+    browserPort: ports.get("browser"),
+    sidecarPort: ports.get("sidecar") as number,
+    shutdown: (deadlineMs) => (shutdownPromise ??= shutdown(deadlineMs)),
+  };
+}
+
+function listen(server: NetServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: NetServer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err === undefined ? resolve() : reject(err)));
+  });
+}
