@@ -40,6 +40,9 @@ export function createAwsKmsClient(options: AwsKmsClientOptions): KmsSigningClie
     retryMode: "standard",
     requestHandler: {
       requestTimeout: options.requestTimeoutMs ?? 2000,
+      // Without this the handler only logs a breached request timeout and keeps waiting.
+      throwOnRequestTimeout: true,
+      socketTimeout: options.requestTimeoutMs ?? 2000,
       connectionTimeout: options.connectionTimeoutMs ?? 1000,
     },
   });
