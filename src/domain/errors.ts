@@ -8,6 +8,7 @@ export type ErrorKind =
   | "not_found"
   | "already_exists"
   | "failed_precondition"
+  | "aborted"
   | "resource_exhausted"
   | "unavailable"
   | "unimplemented"
