@@ -1,0 +1,121 @@
+/** Bounded in-process cache of AgentState, loaded through a port and invalidated by the bus. */
+import type { AgentState } from "../model.js";
+import type { Invalidation, InvalidationBus, InvalidationSubscription } from "./invalidation.js";
+
+/** Reads an agent's current state from the database (the registry's storage). */
+export interface AgentStateLoader {
+  load(agentId: string): Promise<AgentState | undefined>;
+}
+
+/** Records a freshly loaded version in the shared store (ReplayGate.setAgentVersion fits). */
+export interface AgentVersionSink {
+  setAgentVersion(agentId: string, version: number): Promise<void>;
+}
+
+export interface AgentStateCacheOptions {
+  /** Most agents kept (least recently used are dropped); default 10 000. */
+  readonly maxEntries?: number;
+}
+
+/**
+ * Agent states by id, least recently used dropped past maxEntries. Only found agents are cached. A load
+ * in progress is shared by concurrent callers; an invalidation during a load discards its result.
+ */
+export class AgentStateCache {
+  private readonly entries = new Map<string, AgentState>();
+  private readonly loading = new Map<string, Promise<AgentState | undefined>>();
+  private readonly maxEntries: number;
+  /** Increases on every invalidation, so a load that raced with one is not cached. */
+  private generation = 0;
+
+  constructor(
+    private readonly loader: AgentStateLoader,
+    private readonly versions: AgentVersionSink,
+    options: AgentStateCacheOptions = {},
+  ) {
+    this.maxEntries = options.maxEntries ?? 10_000;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cached state, or the state loaded from the database. */
+  async get(agentId: string): Promise<AgentState | undefined> {
+    const cached = this.entries.get(agentId);
+    if (cached !== undefined) {
+      this.entries.delete(agentId);
+      this.entries.set(agentId, cached);
+      return cached;
+    }
+    return this.load(agentId);
+  }
+
+  /**
+   * Loads from the database bypassing the cache (after the gate answered stale_state, or when a token is
+   * bound to something the cached state does not know), publishes the version to the shared store, caches it.
+   */
+  async reload(agentId: string): Promise<AgentState | undefined> {
+    this.entries.delete(agentId);
+    return this.load(agentId);
+  }
+
+  private load(agentId: string): Promise<AgentState | undefined> {
+    const inFlight = this.loading.get(agentId);
+    if (inFlight !== undefined) return inFlight;
+    const generation = this.generation;
+    const promise = (async () => {
+      try {
+        const state = await this.loader.load(agentId);
+        if (state === undefined) return undefined;
+        await this.versions.setAgentVersion(agentId, state.stateVersion);
+        if (generation === this.generation) this.put(state);
+        return state;
+      } finally {
+        this.loading.delete(agentId);
+      }
+    })();
+    this.loading.set(agentId, promise);
+    return promise;
+  }
+
+  private put(state: AgentState): void {
+    this.entries.delete(state.agentId);
+    this.entries.set(state.agentId, state);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+
+  /** Drops one agent (any version older than `version`, or all when undefined). */
+  invalidate(agentId: string, version?: number): void {
+    const cached = this.entries.get(agentId);
+    if (cached !== undefined && (version === undefined || cached.stateVersion < version)) this.entries.delete(agentId);
+    this.generation++;
+  }
+
+  /** Drops everything (on every bus (re)subscribe). */
+  flush(): void {
+    this.entries.clear();
+    this.generation++;
+  }
+
+  /** Applies a bus message; `onIssuerKeys` lets the caller flush the credential-result cache. */
+  apply(message: Invalidation, onIssuerKeys?: () => void): void {
+    if (message.kind === "agent") this.invalidate(message.agentId, message.version);
+    else onIssuerKeys?.();
+  }
+
+  /** Subscribes this cache to the bus: messages invalidate, every (re)subscribe flushes everything. */
+  attach(bus: InvalidationBus, onIssuerKeys?: () => void): Promise<InvalidationSubscription> {
+    return bus.subscribe(
+      (message) => this.apply(message, onIssuerKeys),
+      () => {
+        this.flush();
+        onIssuerKeys?.();
+      },
+    );
+  }
+}

@@ -1,0 +1,165 @@
+/** The Verify orchestrator: DESIGN.md section 4, step by step, returning a decision (or a DomainError for envelope faults). */
+import { isDomainError, invalidFields, type FieldViolation } from "../errors.js";
+import type { TrustScore } from "../trust/score.js";
+import {
+  audiencesOf,
+  grantedScopes,
+  passGate,
+  resolveSubject,
+  stateRefusal,
+  trustOf,
+  withAgentState,
+  type Presented,
+  type Subject,
+} from "./binding.js";
+import type { VerifierDeps } from "./deps.js";
+import { checkPolicy } from "./policy.js";
+import { checkProofClaims, readProofClaims, verifyAgentJws, PROOF_TYP, type ProofClaims } from "./proof.js";
+import { reasonOf, type Reason, type ReasonCode, type RefusalCode } from "./reasons.js";
+import { isCurrency, isScope, tokenFault } from "./syntax.js";
+
+export interface VerifyInput {
+  /** The relying party: the mTLS peer identity. */
+  readonly caller: string;
+  /** The credential or session token; undefined when the request set neither. */
+  readonly presented: Presented | undefined;
+  readonly proof: string;
+  readonly scope: string;
+  readonly operation: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+}
+
+export interface VerifyDecision {
+  readonly valid: boolean;
+  readonly reason: Reason;
+  readonly reasonCode: ReasonCode;
+  readonly agentId: string | undefined;
+  readonly orgId: string | undefined;
+  /** The agent's granted scopes (for a session, the session's scopes still granted); empty when refused. */
+  readonly grantedScopes: readonly string[];
+  /** Set when valid. */
+  readonly trust: TrustScore | undefined;
+  readonly decisionId: string;
+}
+
+/** Envelope checks (INVALID_ARGUMENT naming each wrong field, proto field names). */
+export function boundVerifyInput(input: VerifyInput): void {
+  const v: FieldViolation[] = [];
+  if (input.presented === undefined) {
+    v.push({ field: "credential", description: "credential or session_token required" });
+  } else {
+    const fault = tokenFault(input.presented.token);
+    if (fault !== undefined) v.push({ field: input.presented.kind === "credential" ? "credential" : "session_token", description: fault });
+  }
+  const proofFault = tokenFault(input.proof);
+  if (proofFault !== undefined) v.push({ field: "proof", description: proofFault });
+  if (!isScope(input.scope)) v.push({ field: "scope", description: "must match [A-Za-z0-9._:/-]{1,128}" });
+  if (!isScope(input.operation)) v.push({ field: "operation", description: "must match [A-Za-z0-9._:/-]{1,128}" });
+  if (input.amountMinor < 0n) v.push({ field: "amount_minor", description: "must be >= 0" });
+  else if (input.amountMinor > BigInt(Number.MAX_SAFE_INTEGER)) v.push({ field: "amount_minor", description: "too large" });
+  if (input.currency === "") {
+    if (input.amountMinor > 0n) v.push({ field: "currency", description: "required when amount_minor > 0" });
+  } else if (!isCurrency(input.currency)) {
+    v.push({ field: "currency", description: "must be an ISO 4217 code (three upper-case letters)" });
+  }
+  const error = invalidFields("verify.invalid_request", v);
+  if (error !== undefined) throw error;
+}
+
+interface Outcome {
+  readonly reason: RefusalCode | "verified";
+  readonly subject: Subject | undefined;
+  readonly granted: readonly string[];
+  readonly trust: TrustScore | undefined;
+  readonly jti: string | undefined;
+}
+
+export class Verifier {
+  constructor(private readonly deps: VerifierDeps) {}
+
+  /**
+   * Decides one Verify request. Throws DomainError for invalid_argument (envelope), resource_exhausted
+   * (caller guard or rate limits, with retryAfterMs) and unavailable (stores down: fail closed).
+   */
+  async verify(input: VerifyInput): Promise<VerifyDecision> {
+    const mono = this.deps.monotonicMs ?? (() => performance.now());
+    const started = mono();
+    try {
+      const decision = await this.decide(input);
+      this.deps.metrics.verifyResult(decision.valid ? "valid" : "invalid", decision.reasonCode, (mono() - started) / 1000);
+      return decision;
+    } catch (e) {
+      this.deps.metrics.verifyResult("error", isDomainError(e) ? e.kind : "internal", (mono() - started) / 1000);
+      throw e;
+    }
+  }
+
+  private async decide(input: VerifyInput): Promise<VerifyDecision> {
+    boundVerifyInput(input);
+    this.deps.guard.take(input.caller);
+    const presented = input.presented as Presented;
+    const outcome = await this.evaluate(input, presented);
+    const { decisionId } = await this.deps.recorder.record({
+      kind: "verify",
+      atMs: this.deps.clock.nowMs(),
+      caller: input.caller,
+      valid: outcome.reason === "verified",
+      reasonCode: outcome.reason,
+      agentId: outcome.subject?.agentId,
+      orgId: outcome.subject?.orgId,
+      scope: input.scope,
+      operation: input.operation,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      requestedScopes: undefined,
+      jti: outcome.jti,
+      sessionId: outcome.subject?.sessionId,
+      trustScore: outcome.trust?.score,
+    });
+    return {
+      valid: outcome.reason === "verified",
+      reason: reasonOf(outcome.reason),
+      reasonCode: outcome.reason,
+      agentId: outcome.subject?.agentId,
+      orgId: outcome.subject?.orgId,
+      grantedScopes: outcome.granted,
+      trust: outcome.trust,
+      decisionId,
+    };
+  }
+
+  private async evaluate(input: VerifyInput, presented: Presented): Promise<Outcome> {
+    const deps = this.deps;
+    const resolved = await resolveSubject(deps, presented, input.caller);
+    if (!resolved.ok) return { reason: resolved.reason, subject: undefined, granted: [], trust: undefined, jti: undefined };
+    const subject = resolved.subject;
+    const refuse = (reason: RefusalCode, jti?: string): Outcome => ({ reason, subject, granted: [], trust: undefined, jti });
+    return withAgentState<Outcome>(deps, subject, () => refuse("unknown_agent"), async (state) => {
+      const bound = stateRefusal(state, subject);
+      if (bound !== undefined) return { kind: "done", value: refuse(bound) };
+      const signed = await verifyAgentJws(input.proof, state.publicJwk, PROOF_TYP, "proof");
+      if (!signed.ok) return { kind: "done", value: refuse(signed.reason) };
+      const claims: ProofClaims = readProofClaims(signed.payload);
+      const claimRefusal = checkProofClaims(claims, {
+        presentedToken: presented.token,
+        audiences: audiencesOf(deps, input.caller),
+        scope: input.scope,
+        operation: input.operation,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        nowMs: deps.clock.nowMs(),
+        skewSeconds: deps.settings.skewSeconds,
+      });
+      if (claimRefusal !== undefined) return { kind: "done", value: refuse(claimRefusal, claims.jti) };
+      const gate = await passGate(deps, "verify", input.caller, state, claims.jti, claims.iat);
+      if (gate.kind === "stale") return { kind: "stale" };
+      if (gate.kind === "refused") return { kind: "done", value: refuse(gate.reason, claims.jti) };
+      const granted = grantedScopes(state, subject);
+      const policyRefusal = checkPolicy(state.capabilities, granted, input);
+      if (policyRefusal !== undefined) return { kind: "done", value: refuse(policyRefusal, claims.jti) };
+      const trust = await trustOf(deps, state);
+      return { kind: "done", value: { reason: "verified", subject, granted, trust, jti: claims.jti } };
+    });
+  }
+}
