@@ -1,0 +1,160 @@
+/** Trust telemetry: record reports (admins of the agent's org, or relying parties about their decisions) and scores. */
+import type { JsonObject } from "../audit/canonical-json.js";
+import type { Clock } from "../clock.js";
+import { DomainError, invalidField } from "../errors.js";
+import { newId } from "../ids.js";
+import type { Agent } from "../model.js";
+import type { Actor } from "../peer.js";
+import type { ReadStores, UnitOfWork } from "../storage.js";
+import { scoreAt, type TrustScore } from "../trust/score.js";
+import { applyEvent, emptyTrustState, type Reporter } from "../trust/state.js";
+import { trustEventFromReport } from "../trust/report.js";
+import { TRUST_MODEL_VERSION } from "../trust/score.js";
+import { requireAdminFor, requireReadAccess, type RelyingPartyOrgs } from "./access.js";
+import type { AgentService } from "./agent-service.js";
+import { requireAgentId } from "./org-service.js";
+import { decodeTrustState, encodeTrustState } from "./trust-state-codec.js";
+import { TOKEN_SYNTAX } from "./validation.js";
+
+const MAX_REPORT_AGE_MS = 30 * 24 * 3600 * 1000;
+const FUTURE_TOLERANCE_MS = 60_000;
+const MAX_STATE_WRITE_ATTEMPTS = 5;
+
+export interface TelemetryReportInput {
+  readonly agentId: string;
+  readonly eventType: string;
+  readonly success: boolean;
+  readonly latencyMs: number;
+  readonly slaMet: boolean;
+  readonly dispute: boolean;
+  readonly raw: JsonObject;
+  readonly decisionId: string;
+  readonly occurredAtMs: number | undefined;
+}
+
+export interface TelemetryServiceDeps {
+  readonly uow: UnitOfWork;
+  readonly reads: ReadStores;
+  readonly clock: Clock;
+  readonly agents: AgentService;
+  readonly relyingPartyOrgs: RelyingPartyOrgs;
+  /** Called after a report commits, so this replica's cached trust state is dropped. */
+  readonly onReported?: (agentId: string) => void;
+  /** Observes the duration of each trust computation (seconds). */
+  readonly observeCompute?: (seconds: number) => void;
+}
+
+export class TelemetryService {
+  constructor(private readonly deps: TelemetryServiceDeps) {}
+
+  async report(actor: Actor, input: TelemetryReportInput): Promise<{ eventId: string; score: TrustScore }> {
+    requireAgentId(input.agentId);
+    if (!TOKEN_SYNTAX.test(input.eventType) || input.eventType.length > 64) {
+      throw invalidField("telemetry.invalid", "event_type", "must be 1..64 characters of [A-Za-z0-9._:/-]");
+    }
+    const nowMs = this.deps.clock.nowMs();
+    const occurredAtMs = input.occurredAtMs ?? nowMs;
+    if (occurredAtMs > nowMs + FUTURE_TOLERANCE_MS) throw invalidField("telemetry.invalid", "occur_time", "must not be in the future");
+    if (occurredAtMs < nowMs - MAX_REPORT_AGE_MS) throw invalidField("telemetry.invalid", "occur_time", "must be at most 30 days old");
+    const agent = await this.deps.agents.requireAgent(input.agentId);
+    const reporter = await this.reporterKind(actor, agent, input.decisionId);
+    const event = trustEventFromReport({
+      occurredAtMs,
+      reporter,
+      success: input.success,
+      slaMet: input.slaMet,
+      dispute: input.dispute,
+      raw: input.raw,
+    });
+    const eventId = newId("tev");
+    await this.deps.uow.run(async (tx) => {
+      await tx.trustEvents.insert({
+        id: eventId,
+        agentId: agent.id,
+        reporter: actor.identity,
+        reporterKind: reporter,
+        eventType: input.eventType,
+        success: input.success,
+        latencyMs: input.latencyMs,
+        slaMet: input.slaMet,
+        dispute: input.dispute,
+        raw: input.raw,
+        decisionId: input.decisionId === "" ? undefined : input.decisionId,
+        occurredAtMs,
+        recordedAtMs: nowMs,
+      });
+      let written = false;
+      for (let attempt = 0; attempt < MAX_STATE_WRITE_ATTEMPTS && !written; attempt++) {
+        const stored = await tx.trustState.get(agent.id);
+        const state = applyEvent(stored === undefined ? emptyTrustState() : decodeTrustState(stored.state), event);
+        written = await tx.trustState.put(
+          { agentId: agent.id, modelVersion: TRUST_MODEL_VERSION, state: encodeTrustState(state), updatedAtMs: nowMs },
+          stored?.version ?? 0,
+        );
+      }
+      if (!written) throw new DomainError("aborted", "trust.concurrent_update", "trust state changed concurrently; retry");
+      tx.audit.record({
+        id: newId("evt"),
+        timeMs: nowMs,
+        actor: actor.identity,
+        action: "telemetry.reported",
+        target: agent.id,
+        orgId: agent.orgId,
+        requestId: actor.requestId,
+        details: {
+          event_id: eventId,
+          reporter_kind: reporter,
+          event_type: input.eventType,
+          success: input.success,
+          sla_met: input.slaMet,
+          dispute: input.dispute,
+          decision_id: input.decisionId,
+        },
+      });
+    });
+    this.deps.onReported?.(agent.id);
+    return { eventId, score: await this.scoreOf(agent) };
+  }
+
+  async score(actor: Actor, agentId: string): Promise<TrustScore> {
+    requireAgentId(agentId);
+    const agent = await this.deps.agents.requireAgent(agentId);
+    requireReadAccess(actor, agent.orgId, this.deps.relyingPartyOrgs);
+    return this.scoreOf(agent);
+  }
+
+  private async scoreOf(agent: Agent): Promise<TrustScore> {
+    const stored = await this.deps.reads.trustState.get(agent.id);
+    const org = await this.deps.reads.orgs.get(agent.orgId);
+    const started = process.hrtime.bigint();
+    const state = stored === undefined ? emptyTrustState() : decodeTrustState(stored.state);
+    const score = scoreAt(state, this.deps.clock.nowMs(), {
+      agentCreatedAtMs: agent.createdAtMs,
+      orgTier: org?.tier ?? "unverified",
+    });
+    this.deps.observeCompute?.(Number(process.hrtime.bigint() - started) / 1e9);
+    return score;
+  }
+
+  /** Admins report as the org (bounded weight); relying parties only about a decision they received. */
+  private async reporterKind(actor: Actor, agent: Agent, decisionId: string): Promise<Reporter> {
+    if (actor.admin !== undefined) {
+      requireAdminFor(actor, agent.orgId);
+      return "org";
+    }
+    const peer = actor.peer;
+    if (peer === undefined || !peer.roles.has("relying-party")) {
+      throw new DomainError("permission_denied", "telemetry.reporter_denied", "only admins and relying parties report telemetry");
+    }
+    if (decisionId === "") throw invalidField("telemetry.decision_required", "decision_id", "is required for relying parties");
+    const known = await this.deps.reads.trustEvents.isVerifyDecision({
+      decisionId,
+      agentId: agent.id,
+      relyingParty: peer.identity,
+    });
+    if (!known) {
+      throw new DomainError("permission_denied", "telemetry.decision_unknown", "decision_id is not a decision this relying party received about this agent");
+    }
+    return "relying_party";
+  }
+}
