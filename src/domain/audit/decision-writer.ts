@@ -1,0 +1,98 @@
+/** Group-commit writer for verification decisions: many decisions, one INSERT, callers await their batch. */
+import { DomainError, unavailable } from "../errors.js";
+import type { AuditBatchAppender } from "../storage.js";
+import type { AuditEventInput } from "./chain.js";
+
+export interface DecisionWriterOptions {
+  /** Appends one batch to the chain in one transaction (the SQL adapter's auditAppender). */
+  readonly appender: AuditBatchAppender;
+  /** Most events per batch (default 500). */
+  readonly maxBatchSize?: number;
+  /** Most events waiting; beyond it write() fails fast with unavailable "audit.queue_full" (default 10000). */
+  readonly maxQueue?: number;
+  /** Reports each committed batch's size (wired to agent_identity_audit_batch_size). */
+  readonly onBatch?: (size: number) => void;
+  /** Reports a failed batch (for logs); its callers are rejected with unavailable regardless. */
+  readonly onBatchError?: (error: unknown, size: number) => void;
+}
+
+export interface DecisionWriter {
+  /**
+   * Queues a decision event (its id assigned by the caller beforehand) and resolves once its batch has
+   * committed. Rejects with DomainError unavailable when the queue is full, the batch fails, or the writer
+   * is closed.
+   */
+  write(event: AuditEventInput): Promise<void>;
+  /** Resolves when everything queued so far has committed or failed. */
+  flush(): Promise<void>;
+  /** Refuses new writes and flushes (shutdown). */
+  close(): Promise<void>;
+  /** Events queued and not yet committed. */
+  readonly pending: number;
+}
+
+interface Waiting {
+  readonly event: AuditEventInput;
+  resolve(): void;
+  reject(error: DomainError): void;
+}
+
+export function createDecisionWriter(options: DecisionWriterOptions): DecisionWriter {
+  const maxBatch = options.maxBatchSize ?? 500;
+  const maxQueue = options.maxQueue ?? 10_000;
+  const queue: Waiting[] = [];
+  let inFlight = 0;
+  let draining: Promise<void> | undefined;
+  let closed = false;
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      inFlight = batch.length;
+      try {
+        await options.appender.appendBatch(batch.map((w) => w.event));
+        inFlight = 0;
+        options.onBatch?.(batch.length);
+        for (const w of batch) w.resolve();
+      } catch (e) {
+        inFlight = 0;
+        options.onBatchError?.(e, batch.length);
+        const error = e instanceof DomainError && e.kind === "unavailable" ? e : unavailable("audit.write_failed", "audit log", e);
+        for (const w of batch) w.reject(error);
+      }
+    }
+  }
+
+  function ensureDraining(): Promise<void> {
+    if (draining === undefined) {
+      draining = drain().finally(() => {
+        draining = undefined;
+        // A write queued after the loop's last check but before this callback still needs a drain.
+        if (queue.length > 0) void ensureDraining();
+      });
+    }
+    return draining;
+  }
+
+  return {
+    write(event: AuditEventInput): Promise<void> {
+      if (closed) return Promise.reject(unavailable("audit.writer_closed", "audit log"));
+      if (queue.length >= maxQueue) return Promise.reject(unavailable("audit.queue_full", "audit log"));
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ event, resolve, reject });
+        // Start on the next microtask so writes made in the same tick share the first batch.
+        queueMicrotask(() => void ensureDraining());
+      });
+    },
+    async flush(): Promise<void> {
+      while (queue.length > 0 || draining !== undefined) await ensureDraining();
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await this.flush();
+    },
+    get pending(): number {
+      return queue.length + inFlight;
+    },
+  };
+}
