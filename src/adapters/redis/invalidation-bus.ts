@@ -10,6 +10,8 @@ export class RedisInvalidationBus implements InvalidationBus {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    /** CLIENT SETNAME of the subscriber connection (operators and tests find it by name). */
+    private readonly subscriberName = "agent-identity-invalidation",
   ) {
     this.channel = `${prefix}invalidate`;
   }
@@ -27,7 +29,12 @@ export class RedisInvalidationBus implements InvalidationBus {
     handler: (message: Invalidation) => void,
     onResubscribe: () => void,
   ): Promise<InvalidationSubscription> {
-    const sub = this.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: true, lazyConnect: true });
+    const sub = this.redis.duplicate({
+      autoResubscribe: false,
+      enableOfflineQueue: true,
+      lazyConnect: true,
+      connectionName: this.subscriberName,
+    });
     sub.on("error", () => {
       // Reconnects by itself; the gate's state-version check covers messages lost meanwhile.
     });

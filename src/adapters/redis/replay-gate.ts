@@ -9,10 +9,10 @@ import { RedisScript, redisCall } from "./script.js";
 //       7 epoch grace ms.
 const ADMIT_LUA = `
 local now = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
 local ver = redis.call('GET', KEYS[2])
 if not ver then return {'stale_state', -1} end
 if tonumber(ver) ~= tonumber(ARGV[2]) then return {'stale_state', tonumber(ver)} end
-redis.call('SET', KEYS[1], ARGV[1], 'NX')
 local epoch = tonumber(redis.call('GET', KEYS[1]))
 if tonumber(ARGV[6]) <= epoch + tonumber(ARGV[7]) then return {'before_epoch'} end
 local function gcra(key, limit)
@@ -71,7 +71,7 @@ function parseOutcome(reply: unknown): AdmitOutcome {
   throw new DomainError("internal", "redis.unexpected_reply", "internal error", { cause: reply });
 }
 
-/** The Redis ReplayGate: every key under `prefix`; the epoch is created by the first admit after a flush. */
+/** The Redis ReplayGate: every key under `prefix`; the epoch is created (SET NX) by the first admit after a flush. */
 export class RedisReplayGate implements ReplayGate {
   private readonly keys: ReturnType<typeof gateKeys>;
 

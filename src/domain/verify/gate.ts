@@ -27,8 +27,9 @@ export type AdmitOutcome =
   | { readonly outcome: "before_epoch" };
 
 /**
- * One atomic step, in this order: (1) the agent's stored state version must equal agentStateVersion (a missing
- * version is stale); (2) the store epoch (created when missing) must precede proofIatMs - epochGraceMs; (3)
+ * One atomic step. The epoch record is created first when missing (the first contact after the store came
+ * back empty starts it). Then, in this order: (1) the agent's stored state version must equal agentStateVersion (a missing
+ * version is stale); (2) the store epoch must precede proofIatMs - epochGraceMs; (3)
  * the per-caller and per-agent limits (GCRA, burst = one minute's quota) must both allow the request; (4)
  * only then both limits are charged and (agentId, jti) is consumed with SET NX PX nonceTtlMs. A refused
  * request (stale, before epoch, rate limited) changes nothing; a replay has been charged to the limits.

@@ -1,0 +1,218 @@
+/** One contract suite for the replay gate: memory always, Redis when TEST_REDIS_URL is set (required in CI). */
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { ManualClock } from "../../src/domain/clock.js";
+import { DomainError } from "../../src/domain/errors.js";
+import type { AdmitRequest, ReplayGate } from "../../src/domain/verify/gate.js";
+import { nonceTtlMsFor } from "../../src/domain/verify/gate.js";
+import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
+import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
+import { createRedis, waitForRedis } from "../../src/adapters/redis/connection.js";
+import { redisTarget } from "../support/databases.js";
+
+const SKEW_MS = 60_000;
+
+interface OpenGate {
+  readonly gate: ReplayGate;
+  /** Empties the store as a restart would (memory: a new process; Redis: every key of the prefix, epoch too). */
+  restartEmpty(): Promise<void>;
+}
+
+interface Target {
+  readonly name: string;
+  open(clock: ManualClock): Promise<OpenGate>;
+  close(): Promise<void>;
+}
+
+function memoryTarget(): Target {
+  return {
+    name: "memory",
+    async open(clock) {
+      let gate = new MemoryReplayGate(clock);
+      return {
+        get gate() {
+          return gate;
+        },
+        async restartEmpty() {
+          gate = new MemoryReplayGate(clock);
+        },
+      };
+    },
+    async close() {},
+  };
+}
+
+function redisGateTarget(): Target | undefined {
+  const target = redisTarget();
+  if (target === undefined) return undefined;
+  const clients: Redis[] = [];
+  let n = 0;
+  return {
+    name: "redis",
+    async open() {
+      const redis = createRedis(target.url);
+      clients.push(redis);
+      await waitForRedis(redis);
+      const prefix = `${target.prefix}${n++}:`;
+      const gate = new RedisReplayGate(redis, prefix);
+      return {
+        gate,
+        async restartEmpty() {
+          const keys = await redis.keys(`${prefix}*`);
+          if (keys.length > 0) await redis.del(...keys);
+        },
+      };
+    },
+    async close() {
+      for (const c of clients) c.disconnect();
+      await target.cleanup();
+    },
+  };
+}
+
+const targets = [memoryTarget(), redisGateTarget()].filter((t): t is Target => t !== undefined);
+
+let jtiCounter = 0;
+function jti(): string {
+  return `jti-${process.pid}-${++jtiCounter}-aaaaaaaaaaaaaaaaaaaa`;
+}
+
+describe.each(targets)("replay gate contract ($name)", (target) => {
+  let clock: ManualClock;
+  let store: OpenGate;
+  const agentId = "agt_0000000000000000000000000a";
+
+  function request(overrides: Partial<AdmitRequest> = {}): AdmitRequest {
+    return {
+      callerKey: "spiffe://test/rp",
+      agentId,
+      jti: jti(),
+      agentStateVersion: 1,
+      callerLimitPerMinute: 1000,
+      agentLimitPerMinute: 1000,
+      nonceTtlMs: nonceTtlMsFor(SKEW_MS / 1000),
+      proofIatMs: clock.nowMs(),
+      epochGraceMs: SKEW_MS,
+      nowMs: clock.nowMs(),
+      ...overrides,
+    };
+  }
+
+  /** Starts the store's epoch and moves past its grace window, with the agent at version 1. */
+  async function warm(): Promise<void> {
+    await store.gate.admit(request({ agentId: "agt_warmup" }));
+    clock.advance(SKEW_MS + 1000);
+    await store.gate.setAgentVersion(agentId, 1);
+  }
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    store = await target.open(clock);
+    await warm();
+  });
+
+  afterAll(() => target.close());
+
+  it("admits a nonce once, then answers replay", async () => {
+    const r = request();
+    expect(await store.gate.admit(r)).toEqual({ outcome: "admitted" });
+    expect(await store.gate.admit({ ...r, nowMs: clock.nowMs() + 1 })).toEqual({ outcome: "replay" });
+  });
+
+  it("admits exactly one of 50 concurrent admits of the same jti", async () => {
+    const r = request();
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => store.gate.admit(r)));
+    expect(outcomes.filter((o) => o.outcome === "admitted")).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === "replay")).toHaveLength(49);
+  });
+
+  it("rate-limits per caller without burning the nonce, and admits the same nonce later", async () => {
+    const limits = { callerLimitPerMinute: 2, agentLimitPerMinute: 1000 };
+    expect((await store.gate.admit(request(limits))).outcome).toBe("admitted");
+    expect((await store.gate.admit(request(limits))).outcome).toBe("admitted");
+    const third = request(limits);
+    const limited = await store.gate.admit(third);
+    expect(limited.outcome).toBe("rate_limited");
+    if (limited.outcome !== "rate_limited") return;
+    expect(limited.scope).toBe("caller");
+    expect(limited.retryAfterMs).toBeGreaterThan(0);
+    expect(limited.retryAfterMs).toBeLessThanOrEqual(30_000);
+    clock.advance(limited.retryAfterMs);
+    expect(await store.gate.admit({ ...third, nowMs: clock.nowMs() })).toEqual({ outcome: "admitted" });
+    clock.advance(30_000);
+    expect(await store.gate.admit({ ...third, nowMs: clock.nowMs() })).toEqual({ outcome: "replay" });
+  });
+
+  it("rate-limits per agent across callers", async () => {
+    const limits = { callerLimitPerMinute: 1000, agentLimitPerMinute: 1 };
+    expect((await store.gate.admit(request({ ...limits, callerKey: "rp-a" }))).outcome).toBe("admitted");
+    const second = await store.gate.admit(request({ ...limits, callerKey: "rp-b" }));
+    expect(second).toMatchObject({ outcome: "rate_limited", scope: "agent" });
+  });
+
+  it("answers stale_state for an unknown or different version and never lowers a stored version", async () => {
+    expect(await store.gate.admit(request({ agentId: "agt_unknown" }))).toEqual({
+      outcome: "stale_state",
+      currentVersion: undefined,
+    });
+    await store.gate.setAgentVersion(agentId, 3);
+    expect(await store.gate.admit(request({ agentStateVersion: 1 }))).toEqual({ outcome: "stale_state", currentVersion: 3 });
+    await store.gate.setAgentVersion(agentId, 2);
+    expect((await store.gate.admit(request({ agentStateVersion: 3 }))).outcome).toBe("admitted");
+  });
+
+  it("a stale or limited request leaves the nonce unused", async () => {
+    const r = request({ agentStateVersion: 7 });
+    expect((await store.gate.admit(r)).outcome).toBe("stale_state");
+    expect((await store.gate.admit({ ...r, agentStateVersion: 1 })).outcome).toBe("admitted");
+  });
+
+  it("refuses a proof seen before the store restarted empty, and fresh proofs once the window passed", async () => {
+    const r = request();
+    expect((await store.gate.admit(r)).outcome).toBe("admitted");
+    await store.restartEmpty();
+    clock.advance(1000);
+    await store.gate.setAgentVersion(agentId, 1);
+    expect(await store.gate.admit({ ...r, nowMs: clock.nowMs() })).toEqual({ outcome: "before_epoch" });
+    // A proof made right after the restart is still inside the window and refused as well.
+    expect(await store.gate.admit(request())).toEqual({ outcome: "before_epoch" });
+    clock.advance(SKEW_MS + 1000);
+    expect((await store.gate.admit(request())).outcome).toBe("admitted");
+  });
+
+  it("proposals are single use", async () => {
+    await store.gate.putProposal("prp_1", "value-1", 60_000);
+    expect(await store.gate.takeProposal("prp_1")).toBe("value-1");
+    expect(await store.gate.takeProposal("prp_1")).toBeUndefined();
+    expect(await store.gate.takeProposal("prp_missing")).toBeUndefined();
+  });
+});
+
+describe("redis gate fails closed", () => {
+  it("answers DomainError unavailable when Redis is unreachable", async () => {
+    const redis = createRedis("redis://127.0.0.1:1", 500);
+    redis.on("error", () => undefined);
+    try {
+      const gate = new RedisReplayGate(redis, "unreachable:");
+      const error = await gate
+        .admit({
+          callerKey: "rp",
+          agentId: "agt_x",
+          jti: "j".repeat(22),
+          agentStateVersion: 1,
+          callerLimitPerMinute: 10,
+          agentLimitPerMinute: 10,
+          nonceTtlMs: 1000,
+          proofIatMs: 0,
+          epochGraceMs: 0,
+          nowMs: 0,
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DomainError);
+      expect((error as DomainError).kind).toBe("unavailable");
+      await expect(gate.takeProposal("prp_x")).rejects.toMatchObject({ kind: "unavailable" });
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
