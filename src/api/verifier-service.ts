@@ -1,0 +1,109 @@
+/** VerifierService handlers: Verify, VerifyHandshake, CreateSession, GetJwks. Decisions are data, not errors. */
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  CreateSessionResponseSchema,
+  GetJwksResponseSchema,
+  IssuerKeySchema,
+  SessionProposalSchema,
+  VerifierService,
+  VerifyHandshakeResponseSchema,
+  VerifyResponseSchema,
+} from "../../gen/agentidentity/v1/verifier_pb.js";
+import type { IssuerKeySet } from "../domain/issuer/key-set.js";
+import { buildJwks } from "../domain/issuer/jwks.js";
+import type { HandshakeService } from "../domain/verify/handshake.js";
+import type { Verifier } from "../domain/verify/verifier.js";
+import { actorOf } from "./actor.js";
+import { trustScoreToPb } from "./convert-trust.js";
+
+export interface VerifierHandlerDeps {
+  readonly verifier: Verifier;
+  readonly handshakes: HandshakeService;
+  readonly keySet: IssuerKeySet;
+}
+
+/** The relying party is the mTLS peer: never a header the client chooses. */
+function callerOf(ctx: HandlerContext): string {
+  const peer = actorOf(ctx).peer;
+  if (peer === undefined) throw new ConnectError("client certificate required", Code.Unauthenticated);
+  return peer.identity;
+}
+
+export function createVerifierService(deps: VerifierHandlerDeps): ServiceImpl<typeof VerifierService> {
+  return {
+    async verify(req, ctx) {
+      const presented =
+        req.presented.case === "credential"
+          ? { kind: "credential" as const, token: req.presented.value }
+          : req.presented.case === "sessionToken"
+            ? { kind: "session" as const, token: req.presented.value }
+            : undefined;
+      const d = await deps.verifier.verify({
+        caller: callerOf(ctx),
+        presented,
+        proof: req.proof,
+        scope: req.scope,
+        operation: req.operation,
+        amountMinor: req.amountMinor,
+        currency: req.currency,
+      });
+      return create(VerifyResponseSchema, {
+        valid: d.valid,
+        reason: d.reason,
+        reasonCode: d.reasonCode,
+        agentId: d.agentId ?? "",
+        orgId: d.orgId ?? "",
+        grantedScopes: [...d.grantedScopes],
+        trustScore: d.trust === undefined ? undefined : trustScoreToPb(d.trust),
+        decisionId: d.decisionId,
+      });
+    },
+
+    async verifyHandshake(req, ctx) {
+      const d = await deps.handshakes.verifyHandshake({ caller: callerOf(ctx), credential: req.credential, handshake: req.handshake });
+      const p = d.proposal;
+      return create(VerifyHandshakeResponseSchema, {
+        valid: d.valid,
+        reason: d.reason,
+        reasonCode: d.reasonCode,
+        agentId: d.agentId ?? "",
+        orgId: d.orgId ?? "",
+        proposal:
+          p === undefined
+            ? undefined
+            : create(SessionProposalSchema, {
+                proposalId: p.proposalId,
+                acceptedScopes: [...p.acceptedScopes],
+                declinedScopes: [...p.declinedScopes],
+                sessionTtlSeconds: p.sessionTtlSeconds,
+                expireTime: timestampFromMs(p.expiresAtMs),
+              }),
+        trustScore: d.trust === undefined ? undefined : trustScoreToPb(d.trust),
+        decisionId: d.decisionId,
+      });
+    },
+
+    async createSession(req, ctx) {
+      const s = await deps.handshakes.createSession({ caller: callerOf(ctx), proposalId: req.proposalId, scopes: req.scopes });
+      return create(CreateSessionResponseSchema, {
+        sessionToken: s.sessionToken,
+        sessionId: s.sessionId,
+        scopes: [...s.scopes],
+        expireTime: timestampFromMs(s.expiresAtMs),
+      });
+    },
+
+    async getJwks() {
+      const published = deps.keySet.published();
+      const doc = buildJwks(published);
+      return create(GetJwksResponseSchema, {
+        keys: published.map((k) =>
+          create(IssuerKeySchema, { kid: k.kid, alg: k.alg, status: k.status, publicJwk: JSON.stringify(doc.keys.find((j) => j.kid === k.kid)) }),
+        ),
+        jwksJson: JSON.stringify(doc),
+      });
+    },
+  };
+}

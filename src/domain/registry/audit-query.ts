@@ -1,0 +1,44 @@
+/** Admin reads of the audit log: filtered pages (org-scoped tokens see their org) and whole-chain exports. */
+import { requireUnrestrictedAdmin } from "../admin/org-scope.js";
+import type { AuditEventRecord } from "../audit/chain.js";
+import type { AuditExport } from "../audit/export-file.js";
+import { buildAuditExport, type ExportRangeRequest } from "../audit/export.js";
+import type { Clock } from "../clock.js";
+import { DomainError } from "../errors.js";
+import type { IssuerKeySet } from "../issuer/key-set.js";
+import { publicMembers } from "../issuer/jwks.js";
+import type { Page } from "../model.js";
+import type { Actor } from "../peer.js";
+import type { AuditListFilter, AuditReader } from "../storage.js";
+import { requireAdminFor } from "./access.js";
+import { requireOrgId } from "./org-service.js";
+
+export class AuditQuery {
+  constructor(
+    private readonly reader: AuditReader,
+    private readonly keySet: IssuerKeySet,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(actor: Actor, filter: AuditListFilter): Promise<Page<AuditEventRecord>> {
+    const admin = actor.admin;
+    if (admin === undefined) throw new DomainError("unauthenticated", "admin.token_missing", "admin token required");
+    let orgId = filter.orgId === "" ? undefined : filter.orgId;
+    if (orgId !== undefined) requireOrgId(orgId);
+    if (admin.orgId !== undefined) {
+      if (orgId !== undefined) requireAdminFor(actor, orgId);
+      orgId = admin.orgId;
+    }
+    const clean = (v: string | undefined): string | undefined => (v === "" ? undefined : v);
+    return this.reader.list({ ...filter, orgId, actor: clean(filter.actor), action: clean(filter.action) });
+  }
+
+  /** The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used. */
+  async export(actor: Actor, range: ExportRangeRequest): Promise<AuditExport> {
+    const admin = actor.admin;
+    if (admin === undefined) throw new DomainError("unauthenticated", "admin.token_missing", "admin token required");
+    requireUnrestrictedAdmin(admin);
+    const keys = this.keySet.all().map((r) => ({ ...publicMembers(r.publicJwk), kid: r.kid, alg: r.alg, use: "sig" }));
+    return buildAuditExport(this.reader, range, JSON.stringify({ keys }), this.clock.nowMs());
+  }
+}
