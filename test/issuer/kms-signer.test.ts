@@ -7,7 +7,9 @@ import { derToJoseSignature } from "../../src/adapters/signer/der-signature.js";
 import { createKmsSigner } from "../../src/adapters/signer/kms-signer.js";
 import type { ClosableSigner } from "../../src/adapters/signer/kms-signer.js";
 import { DomainError } from "../../src/domain/errors.js";
+import { ManualClock } from "../../src/domain/clock.js";
 import { signJwt } from "../../src/domain/issuer/jws.js";
+import { createSignerProbe } from "../../src/domain/issuer/signer-probe.js";
 import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
 import { encodeDerSignature, startKmsStandin } from "../support/kms-standin.js";
 import type { KmsStandin } from "../support/kms-standin.js";
@@ -90,6 +92,19 @@ describe("kms signer against the stand-in", () => {
     expect(((error as DomainError).cause as Error).name).toBe("AccessDeniedException");
     const startError = await signer().catch((e: unknown) => e);
     expect((startError as DomainError).kind).toBe("unavailable");
+  });
+
+  it("the signer probe reports a KMS outage and recovers", async () => {
+    const probe = createSignerProbe(await signer(), new ManualClock(), 60_000);
+    try {
+      expect((await probe.checkNow()).ok).toBe(true);
+      standin.fault = "AccessDeniedException";
+      expect(await probe.checkNow()).toMatchObject({ ok: false, error: "signer unavailable: AccessDeniedException" });
+      standin.fault = undefined;
+      expect((await probe.checkNow()).ok).toBe(true);
+    } finally {
+      probe.stop();
+    }
   });
 
   it("throttling is retried up to the attempt cap and then surfaces as unavailable", async () => {
