@@ -6,6 +6,7 @@ import { createClient } from "@connectrpc/connect";
 import type { Client, ConnectRouter } from "@connectrpc/connect";
 import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
+import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
 import { GetJwksResponseSchema, VerifierService, VerifyResponseSchema } from "../../gen/agentidentity/v1/verifier_pb.js";
 import type { Config } from "../../src/config/types.js";
 import { DomainError, invalidField } from "../../src/domain/errors.js";
@@ -127,6 +128,8 @@ function testRoutes(h: { gate: Gate; handled: number }): (router: ConnectRouter)
         return { sessionToken: "t", sessionId: "s" };
       },
     });
+    // Declared with no methods: every RPC answers UNIMPLEMENTED (the real handlers come later).
+    router.service(AgentRegistryService, {});
     router.service(AdminService, {
       getOrg(_req, ctx) {
         h.handled++;
