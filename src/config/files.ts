@@ -1,6 +1,6 @@
 /** File helpers for configuration: readability checks and atomic 0600 writes of key material. */
 import { randomBytes } from "node:crypto";
-import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Undefined when `path` is a readable regular file, else why not (no file content is ever included). */
@@ -26,15 +26,17 @@ export function writeSecretFileAtomic(path: string, data: string | Uint8Array): 
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const fd = openSync(temp, "wx", 0o600);
   try {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
+    try {
+      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
   } catch (e) {
-    closeSync(fd);
-    unlinkSync(temp);
+    rmSync(temp, { force: true });
     throw e;
   }
-  closeSync(fd);
-  renameSync(temp, path);
 }

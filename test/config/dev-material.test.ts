@@ -178,3 +178,20 @@ describe("regeneration", () => {
     expect(readFileSync(moved.serverCertFile, "utf8")).not.toBe(server);
   });
 });
+
+describe("writeSecretFileAtomic", () => {
+  it("replaces a file with mode 0600 and leaves no temporary file behind", async () => {
+    const { writeSecretFileAtomic } = await import("../../src/config/files.js");
+    const { mkdirSync, readdirSync, writeFileSync } = await import("node:fs");
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "secret");
+    writeFileSync(file, "old", { mode: 0o644 });
+    writeSecretFileAtomic(file, "new");
+    expect(readFileSync(file, "utf8")).toBe("new");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(["secret"]);
+    expect(() => writeSecretFileAtomic(join(dir, "missing-dir", "x"), "data")).toThrow();
+    expect(readdirSync(dir)).toEqual(["secret"]);
+  });
+});
