@@ -2,24 +2,15 @@
 import type { Http2ServerRequest } from "node:http2";
 import type { IncomingMessage } from "node:http";
 import { TLSSocket } from "node:tls";
-import { createContextKey, createContextValues } from "@connectrpc/connect";
+import { createContextValues } from "@connectrpc/connect";
 import type { ContextValues } from "@connectrpc/connect";
-import type { AdminPrincipal, Peer } from "../domain/peer.js";
 import { derivePeer } from "./peer-identity.js";
 import type { PeerConfig, PeerIdentityResult } from "./peer-identity.js";
 
-/** Which listener a request arrived on. */
-export type ListenerKind = "mtls" | "browser" | "sidecar";
+import { adminPrincipalKey, listenerKey, peerKey, peerRefusalKey, requestIdKey, type ListenerKind } from "../api/context-keys.js";
 
-/** The verified peer; undefined on listeners without client certificates or when it has no usable identity. */
-export const peerKey = createContextKey<Peer | undefined>(undefined, { description: "peer" });
-/** Why the client certificate gave no peer (for logs and the refusal), when it did not. */
-export const peerRefusalKey = createContextKey<string | undefined>(undefined, { description: "peer refusal" });
-/** The request id (accepted from x-request-id or generated); set by the request id interceptor. */
-export const requestIdKey = createContextKey<string>("", { description: "request id" });
-/** The admin authenticated by an admin JWT on this request; set by the authorization interceptor. */
-export const adminPrincipalKey = createContextKey<AdminPrincipal | undefined>(undefined, { description: "admin principal" });
-export const listenerKey = createContextKey<ListenerKind>("mtls", { description: "listener" });
+// The keys live with the handlers that read them (server -> api); re-exported for the server's own modules.
+export { adminPrincipalKey, listenerKey, peerKey, peerRefusalKey, requestIdKey, type ListenerKind };
 
 /**
  * Builds the `contextValues` function for `connectNodeAdapter` on one listener. On TLS listeners the peer is

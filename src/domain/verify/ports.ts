@@ -24,6 +24,8 @@ export interface DecisionRecord {
   /** Session id when a session token was presented. */
   readonly sessionId: string | undefined;
   readonly trustScore: number | undefined;
+  /** The request id of the call that produced the decision. */
+  readonly requestId?: string;
 }
 
 /** Records a decision (group-commit audit writer) and returns its audit event id. */

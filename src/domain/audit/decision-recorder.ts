@@ -1,0 +1,42 @@
+/** Writes Verify and handshake decisions to the audit chain through the group-commit writer. */
+import type { Clock } from "../clock.js";
+import { newId } from "../ids.js";
+import type { DecisionRecord, DecisionRecorder } from "../verify/ports.js";
+import type { JsonObject } from "./canonical-json.js";
+import type { DecisionWriter } from "./decision-writer.js";
+
+/** The audit action of each decision kind; ReportTelemetry looks decisions up by it. */
+export const DECISION_ACTIONS = { verify: "verify.decision", handshake: "handshake.decision" } as const;
+
+export function decisionDetails(d: DecisionRecord): JsonObject {
+  const details: Record<string, JsonObject[string]> = { valid: d.valid, reason_code: d.reasonCode };
+  if (d.scope !== undefined) details["scope"] = d.scope;
+  if (d.operation !== undefined) details["operation"] = d.operation;
+  if (d.amountMinor !== undefined) details["amount_minor"] = d.amountMinor.toString();
+  if (d.currency !== undefined && d.currency !== "") details["currency"] = d.currency;
+  if (d.requestedScopes !== undefined) details["requested_scopes"] = [...d.requestedScopes];
+  if (d.jti !== undefined) details["jti"] = d.jti;
+  if (d.sessionId !== undefined) details["session_id"] = d.sessionId;
+  if (d.trustScore !== undefined) details["trust_score"] = d.trustScore.toFixed(2);
+  return details;
+}
+
+/** A DecisionRecorder whose decisions are acknowledged only once their batch has committed. */
+export function auditDecisionRecorder(writer: DecisionWriter, clock: Clock): DecisionRecorder {
+  return {
+    async record(d) {
+      const id = newId("evt");
+      await writer.write({
+        id,
+        timeMs: d.atMs ?? clock.nowMs(),
+        actor: d.caller,
+        action: DECISION_ACTIONS[d.kind],
+        target: d.agentId ?? "",
+        orgId: d.orgId,
+        requestId: d.requestId ?? "",
+        details: decisionDetails(d),
+      });
+      return { decisionId: id };
+    },
+  };
+}

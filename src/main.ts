@@ -1,0 +1,53 @@
+/** Process entry: load and validate the config once, build the app, listen; SIGTERM/SIGINT stop it gracefully. */
+import { buildApp } from "./app.js";
+import { isConfigError } from "./config/errors.js";
+import { loadStartupConfig } from "./config/startup.js";
+import { createLogger } from "./telemetry/logger.js";
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const generated: string[] = [];
+  let config;
+  try {
+    config = await loadStartupConfig({ log: (line) => generated.push(line) });
+  } catch (e) {
+    if (isConfigError(e)) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  for (const line of generated) logger.info(line);
+  if (config.mode === "development") {
+    logger.warn(
+      { devDir: config.devDir },
+      "DEVELOPMENT MODE: generated certificates and keys under the dev directory; never use them in production",
+    );
+  }
+  const app = await buildApp(config, { logger });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    app
+      .stop(SHUTDOWN_DEADLINE_MS)
+      .then(() => {
+        logger.info("stopped");
+        process.exit(0);
+      })
+      .catch((e: unknown) => {
+        logger.error({ err: e }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`agent identity service failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
