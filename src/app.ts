@@ -39,6 +39,7 @@ import { AgentStateCache } from "./domain/verify/agent-state-cache.js";
 import { CallerGuard, guardOptionsFor } from "./domain/verify/caller-guard.js";
 import type { VerifierDeps } from "./domain/verify/deps.js";
 import type { ReplayGate } from "./domain/verify/gate.js";
+import { initReplayEpoch } from "./domain/verify/epoch.js";
 import { HandshakeService } from "./domain/verify/handshake.js";
 import type { InvalidationBus, InvalidationSubscription } from "./domain/verify/invalidation.js";
 import { SessionKeys } from "./domain/verify/session-keys.js";
@@ -95,7 +96,7 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
     { dataDir: config.storage.pgliteDataDir },
     "DEVELOPMENT SETUP: no DATABASE_URL, using embedded PGlite (single process only; not for production)",
   );
-  mkdirSync(config.storage.pgliteDataDir, { recursive: true, mode: 0o700 });
+  if (!config.storage.pgliteDataDir.startsWith("memory://")) mkdirSync(config.storage.pgliteDataDir, { recursive: true, mode: 0o700 });
   return openPglite(config.storage.pgliteDataDir);
 }
 
@@ -160,6 +161,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       logger.warn("DEVELOPMENT SETUP: no REDIS_URL, nonces, rate limits and invalidations live in this process only");
       gate = new MemoryReplayGate(clock);
       bus = new MemoryInvalidationBus();
+    }
+
+    const epoch = await initReplayEpoch(gate, storage.read.audit, clock.nowMs(), config.verify.proofSkewSeconds);
+    if (epoch.recentConsumption) {
+      logger.warn(
+        { epochMs: epoch.epochMs },
+        "replay store epoch is recent: proofs made before it plus the skew window are refused (restart protection)",
+      );
     }
 
     // Issuer.

@@ -135,19 +135,20 @@ export class AgentIdentityClient {
 
   /**
    * A renewal proof for IssueCredential: an agent-proof+jwt with aud = the service audience,
-   * scope "agent.credential", op "credential.renew", amt 0, cur "", ath of the current credential
-   * (of the agent id when none is held).
+   * scope "agent.credential", op "credential.renew", amt 0, cur "", ath = base64url(SHA-256(agent id)) (the
+   * request names the agent, not a credential, so a renewal also works once the old credential expired).
    */
   makeRenewalProof(): Promise<string> {
     const audience = this.options.serviceAudience;
     if (audience === undefined) throw new Error("serviceAudience is required for renewal proofs");
+    if (this.agentId === undefined) throw new Error("agentId is required for renewal proofs");
     return this.makeProof({
       audience,
       scope: "agent.credential",
       op: "credential.renew",
       amountMinor: 0,
       currency: "",
-      credentialOrSession: this.credentialToken ?? this.agentId ?? "",
+      credentialOrSession: this.agentId,
     });
   }
 

@@ -180,6 +180,17 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
     expect((await store.gate.admit(request())).outcome).toBe("admitted");
   });
 
+  it("initEpoch keeps an existing epoch, and sets one on an emptied store", async () => {
+    const existing = await store.gate.initEpoch(clock.nowMs() - 3_600_000);
+    expect(existing).toBeGreaterThan(clock.nowMs() - 3_600_000);
+    await store.restartEmpty();
+    const past = clock.nowMs() - 3 * SKEW_MS;
+    expect(await store.gate.initEpoch(past)).toBe(past);
+    await store.gate.setAgentVersion(agentId, 1);
+    // With the epoch in the past (a clean start), a fresh proof passes at once.
+    expect((await store.gate.admit(request())).outcome).toBe("admitted");
+  });
+
   it("proposals are single use", async () => {
     await store.gate.putProposal("prp_1", "value-1", 60_000);
     expect(await store.gate.takeProposal("prp_1")).toBe("value-1");

@@ -1,4 +1,4 @@
-/** In-process replay gate for the embedded single-process mode: same semantics as Redis, epoch = construction. */
+/** In-process replay gate for the embedded single-process mode: same semantics as Redis, epoch = first use. */
 import type { Clock } from "../../domain/clock.js";
 import { gcra, type AdmitOutcome, type AdmitRequest, type ReplayGate } from "../../domain/verify/gate.js";
 
@@ -11,20 +11,28 @@ interface Expiring<T> {
 const SWEEP_EVERY = 1024;
 
 /**
- * Nonces, rate-limit state, agent versions and proposals in maps. The epoch is when this object was created
- * (the process start in the embedded mode), read from the injected clock. Not shared between processes:
- * development and single-process use only.
+ * Nonces, rate-limit state, agent versions and proposals in maps. The epoch is set by initEpoch or, like the
+ * Redis store after a flush, by the first admit (in the embedded mode: this process's start). Not shared
+ * between processes: development and single-process use only.
  */
 export class MemoryReplayGate implements ReplayGate {
-  readonly epochMs: number;
+  private epoch: number | undefined;
   private readonly versions = new Map<string, number>();
   private readonly nonces = new Map<string, number>();
   private readonly tats = new Map<string, number>();
   private readonly proposals = new Map<string, Expiring<string>>();
   private writes = 0;
 
-  constructor(private readonly clock: Clock) {
-    this.epochMs = clock.nowMs();
+  constructor(private readonly clock: Clock) {}
+
+  /** The epoch in force (undefined until initEpoch or the first admit). */
+  get epochMs(): number | undefined {
+    return this.epoch;
+  }
+
+  async initEpoch(epochMs: number): Promise<number> {
+    this.epoch ??= epochMs;
+    return this.epoch;
   }
 
   async admit(r: AdmitRequest): Promise<AdmitOutcome> {
@@ -32,9 +40,10 @@ export class MemoryReplayGate implements ReplayGate {
   }
 
   private admitNow(r: AdmitRequest): AdmitOutcome {
+    this.epoch ??= r.nowMs;
     const stored = this.versions.get(r.agentId);
     if (stored !== r.agentStateVersion) return { outcome: "stale_state", currentVersion: stored };
-    if (r.proofIatMs <= this.epochMs + r.epochGraceMs) return { outcome: "before_epoch" };
+    if (r.proofIatMs <= this.epoch + r.epochGraceMs) return { outcome: "before_epoch" };
     const callerKey = `caller:${r.callerKey}`;
     const agentKey = `agent:${r.agentId}`;
     const caller = gcra(this.liveTat(callerKey, r.nowMs), r.nowMs, r.callerLimitPerMinute);

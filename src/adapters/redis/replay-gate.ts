@@ -100,6 +100,15 @@ export class RedisReplayGate implements ReplayGate {
     return parseOutcome(reply);
   }
 
+  async initEpoch(epochMs: number): Promise<number> {
+    const key = this.keys.epoch;
+    const stored = await redisCall(async () => {
+      await this.redis.set(key, String(Math.floor(epochMs)), "NX");
+      return this.redis.get(key);
+    });
+    return Number(stored);
+  }
+
   async setAgentVersion(agentId: string, version: number): Promise<void> {
     await setVersionScript.run(this.redis, [this.keys.agentVersion(agentId)], [version]);
   }

@@ -15,7 +15,7 @@ import { requireAgentId } from "./org-service.js";
 
 /** The op, scope and ath a renewal proof signs (docs/proof-format.md, "Credential renewal"). */
 export const RENEWAL_OP = "credential.renew";
-export const RENEWAL_SCOPE = "credential";
+export const RENEWAL_SCOPE = "agent.credential";
 export function renewalAth(agentId: string): string {
   return tokenHash(agentId);
 }

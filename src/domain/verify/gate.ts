@@ -37,6 +37,12 @@ export type AdmitOutcome =
  */
 export interface ReplayGate {
   admit(request: AdmitRequest): Promise<AdmitOutcome>;
+  /**
+   * Creates the store's epoch at `epochMs` unless one exists (SET NX); returns the epoch in force. Called at
+   * start-up with an epoch in the past when the audit log proves that no proof was consumed within the last
+   * window (a fresh deployment), so a clean start does not refuse fresh proofs for a window.
+   */
+  initEpoch(epochMs: number): Promise<number>;
   /** Records an agent's state version after commit; never lowers a stored version. */
   setAgentVersion(agentId: string, version: number): Promise<void>;
   /** Stores a single-use value (handshake session proposal) for ttlMs. */
