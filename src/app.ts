@@ -15,6 +15,7 @@ import { createSqlStorage } from "./adapters/sql/storage.js";
 import { apiRoutes } from "./api/routes.js";
 import { readPrivateJwkFile } from "./config/jwk-file.js";
 import type { Config } from "./config/types.js";
+import { AuditedTokenExchanger } from "./domain/admin/audited-exchange.js";
 import { AdminTokenService } from "./domain/admin/token-service.js";
 import { signCheckpoint } from "./domain/audit/checkpoint-jws.js";
 import { createCheckpointer } from "./domain/audit/checkpointer.js";
@@ -91,7 +92,9 @@ class Closers {
 
 async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   const url = config.storage.databaseUrl;
-  if (url !== undefined) return openPostgres(url);
+  if (url !== undefined) {
+    return openPostgres(url, { onIdleError: (err) => logger.warn({ err }, "idle postgres connection failed; it is replaced") });
+  }
   logger.warn(
     { dataDir: config.storage.pgliteDataDir },
     "DEVELOPMENT SETUP: no DATABASE_URL, using embedded PGlite (single process only; not for production)",
@@ -307,7 +310,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       adminAuthenticator: adminTokens,
       tls: options.tls,
       routes: apiRoutes({
-        tokens: adminTokens,
+        tokens: new AuditedTokenExchanger(adminTokens, storage.unitOfWork, clock),
         orgs: new OrgService({ uow: storage.unitOfWork, reads: storage.read, clock }),
         audit: new AuditQuery(storage.read.audit, keySet, clock),
         agents,

@@ -25,13 +25,15 @@ const ADMIN = "/agentidentity.v1.AdminService/";
 const REGISTRY = "/agentidentity.v1.AgentRegistryService/";
 const VERIFIER = "/agentidentity.v1.VerifierService/";
 
-const adminWithJwt: MethodRule = { roles: ["admin"], adminJwt: "required", browser: true };
+// Admin calls need a certificate-bound admin JWT, so they are served on the mTLS port only (the browser port has no
+// client certificate to bind to). The browser port serves the JWKS and health.
+const adminWithJwt: MethodRule = { roles: ["admin"], adminJwt: "required" };
 const readers: MethodRule = { roles: ["admin", "relying-party"], adminJwt: "optional" };
 const relyingParty: MethodRule = { roles: ["relying-party"], adminJwt: "none" };
 
 /** The service's grants (DESIGN.md section 2). */
 export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRule>([
-  [`${ADMIN}ExchangeToken`, { roles: ["admin"], adminJwt: "none", browser: true }],
+  [`${ADMIN}ExchangeToken`, { roles: ["admin"], adminJwt: "none" }],
   [`${ADMIN}CreateOrg`, adminWithJwt],
   [`${ADMIN}GetOrg`, adminWithJwt],
   [`${ADMIN}ListOrgs`, adminWithJwt],
