@@ -21,6 +21,10 @@ function fail(message: string): never {
 }
 
 const [command, ...rest] = process.argv.slice(2);
+if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(command === undefined ? 2 : 0);
+}
 const { values } = parseArgs({
   args: rest,
   options: {
@@ -99,5 +103,5 @@ switch (command) {
     break;
   }
   default:
-    fail(command === undefined ? "a command is required" : `unknown command ${command}`);
+    fail(`unknown command ${command}`);
 }
