@@ -12,6 +12,7 @@ import { createKmsSigner } from "./adapters/signer/kms-signer.js";
 import { openPglite, openPostgres, type Database } from "./adapters/sql/database.js";
 import { migrate } from "./adapters/sql/migrations.js";
 import { createSqlStorage } from "./adapters/sql/storage.js";
+import { AgentRegistryService } from "../gen/agentidentity/v1/registry_pb.js";
 import { apiRoutes } from "./api/routes.js";
 import { readPrivateJwkFile } from "./config/jwk-file.js";
 import type { Config } from "./config/types.js";
@@ -182,16 +183,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       maxCredentialTtlSeconds: config.issuer.credentialTtlSeconds,
     });
     await keySet.ensureActive(signer);
-    const signerProbe = createSignerProbe(signer, clock);
-    closers.add(() => signerProbe.stop());
-    health.register(
-      "signer",
-      async () => {
-        const status = await signerProbe.checkNow();
-        if (!status.ok) throw new Error(status.error ?? "signer failed");
-      },
-      { intervalMs: 30_000 },
+    // A signer outage degrades only the issuing RPCs; Verify keeps serving. The probe signs on its own timer.
+    health.declare("signer", [AgentRegistryService.typeName]);
+    const signerProbe = createSignerProbe(signer, clock, 30_000, (status) =>
+      health.report("signer", status.ok ? { ok: true } : { ok: false, error: status.error ?? "signer failed" }),
     );
+    closers.add(() => signerProbe.stop());
     const credentialVerifier = new CredentialVerifier({ keySet, issuer: config.issuer.issuerUrl, clock });
 
     // Verify path state.

@@ -15,11 +15,19 @@ export interface CheckResult {
 }
 
 export interface Readiness {
+  /** Every check that applies to the whole server passes (scoped checks only degrade their services). */
   readonly ok: boolean;
   readonly checks: Readonly<Record<string, CheckResult>>;
+  /** Failing checks scoped to some services (e.g. the signer: only the issuing RPCs suffer). */
+  readonly degraded: Readonly<Record<string, CheckResult>>;
 }
 
 export interface ProbeOptions {
+  /**
+   * The services this check affects (full names); undefined: the whole server. A scoped check failing turns
+   * only those services NOT_SERVING and leaves the server ("") and /readyz up, reported as degraded.
+   */
+  readonly scope?: readonly string[];
   /** How often the probe runs, milliseconds. */
   readonly intervalMs: number;
   /** A probe slower than this counts as failed (default: the smaller of intervalMs and 5 s). */
@@ -41,11 +49,12 @@ const NOT_YET_CHECKED: CheckResult = { ok: false, error: "not yet checked" };
 export class HealthRegistry {
   readonly services: readonly string[];
   private readonly results = new Map<string, CheckResult>();
+  private readonly scopes = new Map<string, readonly string[]>();
   private readonly probes = new Map<string, { probe: () => Promise<void>; timeoutMs: number; timer: NodeJS.Timeout }>();
   private readonly listeners = new Set<() => void>();
   private readonly onCheckResult: ((name: string, ok: boolean) => void) | undefined;
   private shuttingDown = false;
-  private lastState: ServingState;
+  private lastState: string;
 
   constructor(options: HealthRegistryOptions = {}) {
     this.services = options.services ?? HEALTH_SERVICES;
@@ -54,15 +63,16 @@ export class HealthRegistry {
   }
 
   /** Registers a check whose result is pushed with `report` (starts as failing: not yet checked). */
-  declare(name: string): void {
+  declare(name: string, scope?: readonly string[]): void {
     if (this.results.has(name)) throw new Error(`health check ${name} already registered`);
     this.results.set(name, NOT_YET_CHECKED);
+    if (scope !== undefined) this.scopes.set(name, scope);
     this.changed();
   }
 
   /** Registers a probe run now and then every `intervalMs`; a rejection or a timeout marks the check failing. */
   register(name: string, probe: () => Promise<void>, options: ProbeOptions): void {
-    this.declare(name);
+    this.declare(name, options.scope);
     const timeoutMs = options.timeoutMs ?? Math.min(options.intervalMs, 5_000);
     const timer = setInterval(() => void this.runProbe(name), options.intervalMs);
     timer.unref();
@@ -85,12 +95,25 @@ export class HealthRegistry {
 
   readiness(): Readiness {
     const checks = Object.fromEntries(this.results);
-    return { ok: !this.shuttingDown && [...this.results.values()].every((r) => r.ok), checks };
+    const degraded = Object.fromEntries([...this.results].filter(([name, r]) => !r.ok && this.scopes.has(name)));
+    return { ok: this.passes(""), checks, degraded };
   }
 
   /** The state of a known service, or undefined for a service health does not answer for. */
   status(service: string): ServingState | undefined {
-    return this.services.includes(service) ? this.state() : undefined;
+    if (!this.services.includes(service)) return undefined;
+    return this.passes(service) ? "serving" : "not_serving";
+  }
+
+  /** Not shutting down and every check that applies to `service` ("" = the server as a whole) passes. */
+  private passes(service: string): boolean {
+    if (this.shuttingDown) return false;
+    for (const [name, result] of this.results) {
+      const scope = this.scopes.get(name);
+      const applies = scope === undefined || (service !== "" && scope.includes(service));
+      if (applies && !result.ok) return false;
+    }
+    return true;
   }
 
   get isShuttingDown(): boolean {
@@ -102,7 +125,7 @@ export class HealthRegistry {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.stopProbes();
-    this.lastState = "not_serving";
+    this.lastState = this.state();
     this.notify();
   }
 
@@ -116,8 +139,9 @@ export class HealthRegistry {
     for (const p of this.probes.values()) clearInterval(p.timer);
   }
 
-  private state(): ServingState {
-    return this.readiness().ok ? "serving" : "not_serving";
+  /** Every service's state in one string, to notice any change. */
+  private state(): string {
+    return this.services.map((svc) => `${svc}=${this.status(svc) ?? ""}`).join(",");
   }
 
   private changed(): void {

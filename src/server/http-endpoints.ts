@@ -58,7 +58,8 @@ export function sidecarEndpoint(options: HttpEndpointOptions): (req: AnyRequest,
         return true;
       case "/readyz": {
         const readiness = health.readiness();
-        if (readiness.ok) sendJson(res, 200, { ok: true });
+        if (readiness.ok && Object.keys(readiness.degraded).length === 0) sendJson(res, 200, { ok: true });
+        else if (readiness.ok) sendJson(res, 200, { ok: true, degraded: readiness.degraded });
         else sendJson(res, 503, { ok: false, checks: readiness.checks });
         return true;
       }

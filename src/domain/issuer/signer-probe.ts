@@ -23,7 +23,13 @@ export interface SignerProbe {
 const PROBE_INPUT = new TextEncoder().encode("agent-identity signer probe");
 
 /** Starts probing at once and then every `intervalMs`; the timer does not keep the process alive. */
-export function createSignerProbe(signer: Signer, clock: Clock, intervalMs = 30_000): SignerProbe {
+export function createSignerProbe(
+  signer: Signer,
+  clock: Clock,
+  intervalMs = 30_000,
+  /** Told every probe result (app.ts feeds it to health and /readyz). */
+  onResult?: (status: SignerStatus) => void,
+): SignerProbe {
   let current: SignerStatus = { ok: false, error: "signer not checked yet" };
   let running: Promise<SignerStatus> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -40,6 +46,7 @@ export function createSignerProbe(signer: Signer, clock: Clock, intervalMs = 30_
       } finally {
         running = undefined;
       }
+      onResult?.(current);
       return current;
     })();
     return running;
