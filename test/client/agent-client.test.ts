@@ -1,4 +1,5 @@
 /** The agent-side helper: credential renewal before expiry, possession proofs, key handling. */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { compactVerify, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK } from "jose";
 import { ManualClock } from "../../src/domain/clock.js";
@@ -15,6 +16,7 @@ describe("AgentIdentityClient", () => {
     let n = 0;
     const client = await AgentIdentityClient.fromJwk(await privateJwk("EdDSA"), {
       clock,
+      agentId: "agt_0000000000000000000000000a",
       serviceAudience: "https://issuer.test",
       renewBeforeMs: 60_000,
       renew: async (proof) => {
@@ -29,7 +31,14 @@ describe("AgentIdentityClient", () => {
     expect([a, b]).toEqual(["cred-1", "cred-1"]);
     expect(proofs).toHaveLength(1);
     const { payload } = await compactVerify(proofs[0]!, await importJWK({ ...client.publicJwk }, "EdDSA"));
-    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ op: "credential.renew", aud: "https://issuer.test", amt: 0, cur: "" });
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({
+      op: "credential.renew",
+      scope: "agent.credential",
+      aud: "https://issuer.test",
+      amt: 0,
+      cur: "",
+      ath: createHash("sha256").update("agt_0000000000000000000000000a").digest("base64url"),
+    });
   });
 
   it("makes possession proofs with typ agent-pop+jwt and the key thumbprint", async () => {

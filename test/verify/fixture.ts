@@ -130,6 +130,7 @@ export async function newAgentKey(clock: ManualClock, alg: "EdDSA" | "ES256" = "
 export async function buildWorld(overrides: Partial<VerifySettings> = {}) {
   const clock = new ManualClock();
   const gate = new MemoryReplayGate(clock);
+  await gate.initEpoch(clock.nowMs());
   clock.advance(125_000); // proofs of the last minute are past the store epoch's window
   const issuer = new FakeIssuer(clock);
   await issuer.addKey("iss-1");
