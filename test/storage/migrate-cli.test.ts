@@ -20,7 +20,7 @@ describe("migrate cli", () => {
     expect(lines).toEqual(loadMigrations().map((m) => `applied ${m.version}_${m.name}`));
     const second = await runMigrate({ PGLITE_DATA_DIR: join(dir, "db") }, (l) => lines.push(l));
     expect(second.applied).toEqual([]);
-  });
+  }, 120_000); // two PGlite start-ups on a fresh data directory: slow on a loaded 2-core machine
 
   const postgres = postgresOnlyTarget();
   it.runIf(postgres !== undefined)("applies every migration to DATABASE_URL", async () => {
