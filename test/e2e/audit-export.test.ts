@@ -1,0 +1,161 @@
+/** End to end: every state change is audited with the admin's identity and request id; ExportAudit -> file -> audit:verify. */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toJson } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExportAuditResponseSchema, type ExportAuditResponse } from "../../gen/agentidentity/v1/admin_pb.js";
+import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
+import { projectRoot } from "../../src/config/project-root.js";
+import { databaseTargets } from "../support/databases.js";
+import { startTestApp, type TestApp } from "../support/app-harness.js";
+import { MANIFEST, newAgentKey, registerAgent } from "./identity-support.js";
+
+interface CliResult {
+  readonly exitCode: number;
+  readonly output: string;
+}
+
+/** Runs `npx tsx src/cli/audit-verify.ts <file>` as a separate process. */
+function auditVerify(file: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile("npx", ["tsx", "src/cli/audit-verify.ts", file], { cwd: projectRoot(), timeout: 60_000 }, (error, stdout, stderr) => {
+      const exitCode = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ exitCode, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+describe.each(databaseTargets())("audit log end to end on $name", (target) => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<TestApp["adminClients"]>>;
+  let dir: string;
+
+  beforeAll(async () => {
+    // A checkpoint every second, so an export carries signed checkpoints.
+    t = await startTestApp({ database: target, env: { AUDIT_CHECKPOINT_INTERVAL_SECONDS: "1" } });
+    admin = await t.adminClients();
+    dir = mkdtempSync(join(tmpdir(), "aid-audit-e2e-"));
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("every state change has its audit event with the admin's SPIFFE ID (or the agent) and the request id", async () => {
+    const rid = (name: string) => ({ headers: { "x-request-id": `e2e-${name}-${target.name}` } });
+    const adminId = t.material.clients.admin.identity;
+    const { org } = await admin.admin.createOrg({ name: "Audited" }, rid("create-org"));
+    const orgId = org!.id;
+    const key = (await newAgentKey(t)).client;
+    const audience = t.config.issuer.issuerUrl;
+    const registered = await admin.registry.registerAgent(
+      {
+        orgId,
+        displayName: "audited bot",
+        publicJwk: JSON.stringify(key.publicJwk),
+        capabilities: MANIFEST,
+        possessionProof: await key.makePossessionProof({ op: "agent.register", audience, orgId }),
+      },
+      rid("register"),
+    );
+    const agentId = registered.agent!.id;
+    key.agentId = agentId;
+    const newKey = (await newAgentKey(t, "EdDSA")).client;
+    await admin.registry.rotateAgentKey(
+      {
+        agentId,
+        publicJwk: JSON.stringify(newKey.publicJwk),
+        possessionProof: await newKey.makePossessionProof({ op: "agent.rotate_key", audience, orgId, agentId }),
+      },
+      rid("rotate"),
+    );
+    newKey.agentId = agentId;
+    await admin.registry.updateCapabilities({ agentId, capabilities: { ...MANIFEST, scopes: ["orders:read"] } }, rid("update"));
+    await admin.registry.issueCredential({ agentId }, rid("admin-issue"));
+    await t.client(AgentRegistryService, "agent").issueCredential({ agentId, proof: await newKey.makeRenewalProof() }, rid("self-renew"));
+    await admin.registry.revokeAgent({ agentId, reason: "audit test" }, rid("revoke"));
+
+    const events = (await admin.admin.listAuditEvents({ orgId, pageSize: 500 })).events.reverse();
+    const summary = events.map((e) => ({ action: e.action, target: e.target, actor: e.actor, requestId: e.requestId }));
+    const by = (name: string) => `e2e-${name}-${target.name}`;
+    expect(summary).toEqual([
+      { action: "org.created", target: orgId, actor: adminId, requestId: by("create-org") },
+      { action: "agent.registered", target: agentId, actor: adminId, requestId: by("register") },
+      { action: "credential.issued", target: agentId, actor: adminId, requestId: by("register") },
+      { action: "agent.key_rotated", target: agentId, actor: adminId, requestId: by("rotate") },
+      { action: "credential.issued", target: agentId, actor: adminId, requestId: by("rotate") },
+      { action: "agent.capabilities_updated", target: agentId, actor: adminId, requestId: by("update") },
+      { action: "credential.issued", target: agentId, actor: adminId, requestId: by("update") },
+      { action: "credential.issued", target: agentId, actor: adminId, requestId: by("admin-issue") },
+      { action: "credential.issued", target: agentId, actor: `agent:${agentId}`, requestId: by("self-renew") },
+      { action: "agent.revoked", target: agentId, actor: adminId, requestId: by("revoke") },
+    ]);
+    expect(events.every((e) => e.orgId === orgId && e.hash.length === 64)).toBe(true);
+    const revoked = events.at(-1)!;
+    expect(revoked.details).toMatchObject({ reason: "audit test" });
+    // The token exchange itself is audited too.
+    const tokens = await admin.admin.listAuditEvents({ action: "admin.token_issued", actor: adminId });
+    expect(tokens.events.length).toBeGreaterThan(0);
+  });
+
+  it("50 concurrent CreateOrg calls are 50 events with distinct, gap-free seqs", async () => {
+    const before = (await admin.admin.listAuditEvents({ pageSize: 1 })).events[0]!.seq;
+    const created = await Promise.all(Array.from({ length: 50 }, (_, i) => admin.admin.createOrg({ name: `Concurrent ${i}` })));
+    const ids = new Set(created.map((c) => c.org!.id));
+    expect(ids.size).toBe(50);
+    const events = (await admin.admin.listAuditEvents({ action: "org.created", pageSize: 500 })).events.filter((e) => ids.has(e.target));
+    expect(events).toHaveLength(50);
+    const seqs = events.map((e) => e.seq).sort((a, b) => (a < b ? -1 : 1));
+    expect(seqs[0]).toBe(before + 1n);
+    expect(seqs.at(-1)).toBe(before + 50n);
+  });
+
+  it("ExportAudit over the wire, written as JSON Lines, passes audit:verify; one changed byte or a removed event fails naming the seq", async () => {
+    // Wait (generous deadline) for a checkpoint covering the changes above, then make one more change.
+    let messages: ExportAuditResponse[] = [];
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      messages = [];
+      for await (const m of admin.admin.exportAudit({})) messages.push(m);
+      if (messages.some((m) => m.item.case === "checkpoint")) break;
+    }
+    await admin.admin.createOrg({ name: "After the checkpoint" });
+    messages = [];
+    for await (const m of admin.admin.exportAudit({})) messages.push(m);
+    const cases = messages.map((m) => m.item.case);
+    expect(cases[0]).toBe("header");
+    expect(cases.filter((c) => c === "checkpoint").length).toBeGreaterThan(0);
+    const events = messages.filter((m) => m.item.case === "event");
+    expect(events.length).toBeGreaterThan(60);
+
+    const lines = messages.map((m) => JSON.stringify(toJson(ExportAuditResponseSchema, m)));
+    const good = join(dir, "export.jsonl");
+    writeFileSync(good, `${lines.join("\n")}\n`);
+    const ok = await auditVerify(good);
+    expect(ok.output).toMatch(/^OK seq 1\.\.\d+ \(\d+ events, [1-9]\d* signed checkpoints verified\)/);
+    expect(ok.exitCode).toBe(0);
+
+    // One byte of event seq 5 (inside its action) changed.
+    const lineOf5 = lines.findIndex((l) => l.includes('"seq":"5"') && l.startsWith('{"event"'));
+    expect(lineOf5).toBeGreaterThan(0);
+    const original = lines[lineOf5]!;
+    const at = original.indexOf('"action":"') + '"action":"'.length;
+    const flipped = [...lines];
+    flipped[lineOf5] = `${original.slice(0, at)}${original[at] === "x" ? "y" : "x"}${original.slice(at + 1)}`;
+    const flippedFile = join(dir, "flipped.jsonl");
+    writeFileSync(flippedFile, `${flipped.join("\n")}\n`);
+    expect(readFileSync(flippedFile).length).toBe(readFileSync(good).length);
+    const broken = await auditVerify(flippedFile);
+    expect(broken.exitCode).not.toBe(0);
+    expect(broken.output).toContain("BROKEN at seq 5");
+
+    // Event seq 7 removed.
+    const lineOf7 = lines.findIndex((l) => l.includes('"seq":"7"') && l.startsWith('{"event"'));
+    const removedFile = join(dir, "removed.jsonl");
+    writeFileSync(removedFile, `${lines.filter((_, i) => i !== lineOf7).join("\n")}\n`);
+    const removed = await auditVerify(removedFile);
+    expect(removed.exitCode).not.toBe(0);
+    expect(removed.output).toContain("BROKEN at seq 7");
+  });
+});
