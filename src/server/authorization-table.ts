@@ -1,4 +1,7 @@
-/** The fail-closed authorization table: every RPC we serve, by full method name, with the roles and admin JWT it needs. */
+/**
+ * The fail-closed method table: every RPC we serve, by full method name, with the roles and admin JWT it needs and
+ * the rate limit that applies to it. A method missing from the table is refused.
+ */
 import type { Role } from "../domain/peer.js";
 
 /** Who may call: listed roles, any peer with a usable identity, or anyone (health). */
@@ -7,9 +10,18 @@ export type Grant = readonly Role[] | "any-authenticated" | "anyone";
 /** Whether the call must (required), may (optional) or does not (none) carry an admin JWT. */
 export type AdminJwtRule = "required" | "optional" | "none";
 
+/**
+ * How a method is rate limited: "gate" = by the domain in the replay gate's atomic Redis step (per caller and per
+ * agent, plus the coarse in-process guard: Verify, VerifyHandshake, self renewal); "per-peer" = in-process token
+ * bucket per peer identity at RATE_LIMIT_PER_MINUTE (per replica); "none" = never limited (health probes).
+ */
+export type LimitRule = "gate" | "per-peer" | "none";
+
 export interface MethodRule {
   readonly roles: Grant;
   readonly adminJwt: AdminJwtRule;
+  /** Defaults to "per-peer" when omitted. */
+  readonly limit?: LimitRule;
   /**
    * Reachable on the browser listener (no client certificate, so no peer and no roles). There the admin JWT rule
    * is the only credential check: "required" methods need a valid admin JWT; "none" methods are open and their
@@ -29,7 +41,7 @@ const VERIFIER = "/agentidentity.v1.VerifierService/";
 // client certificate to bind to). The browser port serves the JWKS and health.
 const adminWithJwt: MethodRule = { roles: ["admin"], adminJwt: "required" };
 const readers: MethodRule = { roles: ["admin", "relying-party"], adminJwt: "optional" };
-const relyingParty: MethodRule = { roles: ["relying-party"], adminJwt: "none" };
+const relyingParty: MethodRule = { roles: ["relying-party"], adminJwt: "none", limit: "gate" };
 
 /** The service's grants (DESIGN.md section 2). */
 export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRule>([
@@ -44,6 +56,7 @@ export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRul
   [`${REGISTRY}RevokeAgent`, adminWithJwt],
   [`${REGISTRY}RotateAgentKey`, adminWithJwt],
   [`${REGISTRY}UpdateCapabilities`, adminWithJwt],
+  // Self renewals are limited in the gate per agent; admin issuing per peer as well.
   [`${REGISTRY}IssueCredential`, { roles: ["admin", "agent"], adminJwt: "optional" }],
   [`${REGISTRY}ReportTelemetry`, readers],
   [`${REGISTRY}GetAgent`, readers],
@@ -52,12 +65,12 @@ export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRul
 
   [`${VERIFIER}Verify`, relyingParty],
   [`${VERIFIER}VerifyHandshake`, relyingParty],
-  [`${VERIFIER}CreateSession`, relyingParty],
+  [`${VERIFIER}CreateSession`, { roles: ["relying-party"], adminJwt: "none" }],
   [`${VERIFIER}GetJwks`, { roles: "any-authenticated", adminJwt: "none", browser: true }],
 
-  ["/grpc.health.v1.Health/Check", { roles: "anyone", adminJwt: "none", browser: true }],
-  ["/grpc.health.v1.Health/Watch", { roles: "anyone", adminJwt: "none", browser: true }],
-  ["/grpc.health.v1.Health/List", { roles: "anyone", adminJwt: "none", browser: true }],
+  ["/grpc.health.v1.Health/Check", { roles: "anyone", adminJwt: "none", browser: true, limit: "none" }],
+  ["/grpc.health.v1.Health/Watch", { roles: "anyone", adminJwt: "none", browser: true, limit: "none" }],
+  ["/grpc.health.v1.Health/List", { roles: "anyone", adminJwt: "none", browser: true, limit: "none" }],
 
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", { roles: "any-authenticated", adminJwt: "none" }],
   ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", { roles: "any-authenticated", adminJwt: "none" }],

@@ -3,6 +3,8 @@ import type { Clock } from "../clock.js";
 import { DomainError } from "../errors.js";
 
 export interface CallerGuardOptions {
+  /** The stable error code of a refusal (default "verify.caller_guard"). */
+  readonly code?: string;
   /** Sustained requests per second per caller on this replica. */
   readonly perSecond: number;
   /** Bucket size (burst). */
@@ -42,7 +44,9 @@ export class CallerGuard {
     }
     if (bucket.tokens < 1) {
       const retryAfterMs = Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
-      throw new DomainError("resource_exhausted", "verify.caller_guard", "too many requests", { retryAfterMs });
+      throw new DomainError("resource_exhausted", this.options.code ?? "verify.caller_guard", "too many requests", {
+        retryAfterMs,
+      });
     }
     bucket.tokens -= 1;
   }

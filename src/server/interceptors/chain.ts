@@ -8,6 +8,8 @@ import { authorizationInterceptor } from "./authorization.js";
 import { errorMappingInterceptor } from "./error-mapping.js";
 import { loggingInterceptor } from "./logging.js";
 import { metricsInterceptor } from "./metrics.js";
+import { rateLimitInterceptor } from "./rate-limit.js";
+import { systemClock, type Clock } from "../../domain/clock.js";
 import { requestIdInterceptor } from "./request-id.js";
 
 export interface InterceptorChainOptions {
@@ -15,10 +17,13 @@ export interface InterceptorChainOptions {
   readonly metrics: Metrics;
   readonly adminAuthenticator: AdminAuthenticator;
   readonly authorizationTable: AuthorizationTable;
+  /** Per-peer limit for methods the table marks "per-peer" (RATE_LIMIT_PER_MINUTE). */
+  readonly rateLimitPerMinute: number;
+  readonly clock?: Clock;
 }
 
 /**
- * Request id -> logging -> metrics -> error mapping -> authorization -> handler. Error mapping sits inside
+ * Request id -> logging -> metrics -> error mapping -> authorization -> rate limit -> handler. Error mapping sits inside
  * logging and metrics so they see the final code; authorization errors are mapped like any other.
  */
 export function interceptorChain(options: InterceptorChainOptions): Interceptor[] {
@@ -31,6 +36,12 @@ export function interceptorChain(options: InterceptorChainOptions): Interceptor[
       table: options.authorizationTable,
       adminAuthenticator: options.adminAuthenticator,
       logger: options.logger,
+    }),
+    rateLimitInterceptor({
+      table: options.authorizationTable,
+      perMinute: options.rateLimitPerMinute,
+      clock: options.clock ?? systemClock,
+      metrics: options.metrics,
     }),
   ];
 }
