@@ -59,6 +59,9 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
       agentRateLimitPerMinute: reader.integer("AGENT_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 600, { min: 10, max: 86400 }),
     },
+    api: {
+      rateLimitPerMinute: reader.integer("API_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
+    },
     browser: { corsAllowedOrigins: readOrigins(reader) },
     devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),
   };

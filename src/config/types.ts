@@ -74,6 +74,10 @@ export interface Config {
     readonly agentRateLimitPerMinute: number;
     readonly sessionTtlSeconds: number;
   };
+  readonly api: {
+    /** Per-peer limit of every other RPC (admin, registry, JWKS), per method and replica (API_RATE_LIMIT_PER_MINUTE). */
+    readonly rateLimitPerMinute: number;
+  };
   readonly browser: {
     readonly corsAllowedOrigins: readonly string[];
   };

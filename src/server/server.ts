@@ -86,7 +86,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       metrics,
       adminAuthenticator: options.adminAuthenticator,
       authorizationTable: options.authorizationTable ?? AUTHORIZATION_TABLE,
-      rateLimitPerMinute: options.config.verify.rateLimitPerMinute,
+      rateLimitPerMinute: options.config.api.rateLimitPerMinute,
     }),
     refuseWhileDraining,
   ];
