@@ -1,15 +1,14 @@
 /** Who may act on which organisation: org-scoped admin tokens and relying parties' configured orgs. */
+import { requireAdminMayActOn } from "../admin/org-scope.js";
 import { DomainError } from "../errors.js";
-import { adminMayActOn, type Actor } from "../peer.js";
+import type { Actor } from "../peer.js";
 
 /** Throws permission_denied unless the actor is an admin allowed to act within orgId. */
 export function requireAdminFor(actor: Actor, orgId: string): void {
   if (actor.admin === undefined) {
     throw new DomainError("unauthenticated", "admin.token_missing", "admin token required");
   }
-  if (!adminMayActOn(actor.admin, orgId)) {
-    throw new DomainError("permission_denied", "admin.org_scope", "admin token is restricted to another organisation");
-  }
+  requireAdminMayActOn(actor.admin, orgId);
 }
 
 /** Relying-party read access: which orgs each relying party may read ("*" = all). */

@@ -1,10 +1,12 @@
 /** Organisations: create (audited in the same transaction), read, list. */
+import { requireUnrestrictedAdmin } from "../admin/org-scope.js";
 import type { Clock } from "../clock.js";
 import { DomainError, invalidFields, notFound, type FieldViolation } from "../errors.js";
 import { isId, newId } from "../ids.js";
 import type { Org, OrgTier, Page } from "../model.js";
 import type { Actor } from "../peer.js";
 import type { PageRequest, ReadStores, UnitOfWork } from "../storage.js";
+import { requireAdminFor } from "./access.js";
 import { checkName } from "./validation.js";
 
 export interface OrgServiceDeps {
@@ -17,9 +19,8 @@ export class OrgService {
   constructor(private readonly deps: OrgServiceDeps) {}
 
   async create(actor: Actor, input: { name: string; tier: OrgTier }): Promise<Org> {
-    if (actor.admin?.orgId !== undefined) {
-      throw new DomainError("permission_denied", "admin.org_scope", "an org-scoped admin token cannot create organisations");
-    }
+    if (actor.admin === undefined) throw new DomainError("unauthenticated", "admin.token_missing", "admin token required");
+    requireUnrestrictedAdmin(actor.admin);
     const violations: FieldViolation[] = [];
     checkName("name", input.name, violations);
     const fault = invalidFields("org.invalid", violations);
@@ -43,9 +44,7 @@ export class OrgService {
 
   async get(actor: Actor, orgId: string): Promise<Org> {
     requireOrgId(orgId);
-    if (actor.admin?.orgId !== undefined && actor.admin.orgId !== orgId) {
-      throw new DomainError("permission_denied", "admin.org_scope", "admin token is restricted to another organisation");
-    }
+    requireAdminFor(actor, orgId);
     const org = await this.deps.reads.orgs.get(orgId);
     if (org === undefined) throw notFound("org.not_found", "org");
     return org;
