@@ -1,0 +1,45 @@
+// `npm run test:integration`: the pilot checklist against a running service named by PILOT_ADDR (certificates and
+// admin key from the PILOT_* variables, see docs/operations.md); without PILOT_ADDR, against an embedded service
+// started here, so `npm test` always runs it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readPilotSettings, type PilotSettings } from "../../src/cli/pilot/settings.js";
+import { runPilotSmoke } from "../../src/cli/pilot/run.js";
+import { projectRoot } from "../../src/config/project-root.js";
+import { databaseTargets } from "../support/databases.js";
+import { startTestApp, type TestApp } from "../support/app-harness.js";
+
+const RATE_LIMIT = 20;
+
+describe("the pilot checklist against a live service", () => {
+  let embedded: TestApp | undefined;
+  let settings: PilotSettings;
+
+  beforeAll(async () => {
+    if (process.env.PILOT_ADDR !== undefined && process.env.PILOT_ADDR !== "") {
+      settings = readPilotSettings(process.env, projectRoot());
+      return;
+    }
+    embedded = await startTestApp({
+      database: databaseTargets()[0]!,
+      env: { RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), AGENT_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) },
+    });
+    settings = readPilotSettings(
+      {
+        PILOT_ADDR: embedded.baseUrl,
+        PILOT_DEV_DIR: embedded.material.dir,
+        PILOT_RATE_LIMIT: String(RATE_LIMIT),
+      },
+      projectRoot(),
+    );
+  });
+  afterAll(async () => {
+    await embedded?.close();
+  });
+
+  it("passes every step: token exchange, org, agent, verify, replay, rate limit, trust, renewal, revoke, audit", async () => {
+    const report = await runPilotSmoke(settings);
+    expect(report.ok).toBe(true);
+    expect(report.org_id).toMatch(/^org_/);
+    expect(report.agent_id).toMatch(/^agt_/);
+  }, 120_000);
+});
