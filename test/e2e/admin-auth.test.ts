@@ -186,11 +186,19 @@ describe.each(databaseTargets())("admin authentication end to end on $name", (ta
       "ListAgents of another org": () => registry.listAgents({ orgId: theirs }),
       "CreateOrg (spans organisations)": () => admin.createOrg({ name: "new org" }),
       "RegisterAgent in another org": () => registerAgent(t, registry, theirs),
+      "ListAuditEvents of another org": () => admin.listAuditEvents({ orgId: theirs }),
+      "ExportAudit (the chain spans organisations)": async () => {
+        for await (const _ of admin.exportAudit({})) void _;
+      },
     };
     for (const [kind, call] of Object.entries(denied)) {
       const err = await failureOf(call());
       expect.soft(err.code, kind).toBe(Code.PermissionDenied);
     }
+    // Its audit view is its own organisation's events.
+    const audit = await admin.listAuditEvents({ pageSize: 500 });
+    expect(audit.events.length).toBeGreaterThan(0);
+    expect(audit.events.every((e) => e.orgId === mine)).toBe(true);
     // ListOrgs with an org-scoped token shows exactly its own organisation.
     expect((await admin.listOrgs({})).orgs.map((o) => o.id)).toEqual([mine]);
     // The other org's agent is untouched.

@@ -17,10 +17,10 @@ interface CliResult {
   readonly output: string;
 }
 
-/** Runs `npx tsx src/cli/audit-verify.ts <file>` as a separate process. */
+/** Runs the audit:verify CLI (`tsx src/cli/audit-verify.ts <file>`, without the npx wrapper) as a separate process. */
 function auditVerify(file: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile("npx", ["tsx", "src/cli/audit-verify.ts", file], { cwd: projectRoot(), timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--import", "tsx", "src/cli/audit-verify.ts", file], { cwd: projectRoot(), timeout: 60_000 }, (error, stdout, stderr) => {
       const exitCode = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
       resolve({ exitCode, output: `${stdout}${stderr}` });
     });
