@@ -40,5 +40,5 @@ describe("npm run bench (small)", () => {
     expect(Number.isFinite(report.p50_ratio)).toBe(true);
     expect(formatBench(report)).toMatch(/Verify\/GetJwks: throughput x[\d.]+, p50 x[\d.]+/);
     expect(lines[0]).toContain("pglite (memory) + in-memory stores");
-  });
+  }, 180_000);
 });

@@ -150,6 +150,6 @@ describe.skipIf(postgres === undefined || redis === undefined)(
       }
       expect(kids).not.toContain(kid);
       expect((await verify()).reasonCode).toBe("unknown_issuer_key");
-    });
+    }, 180_000);
   },
 );

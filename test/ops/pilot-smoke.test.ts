@@ -53,7 +53,7 @@ describe("pilot:smoke against the embedded service", () => {
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/^OK seq \d+\.\.\d+/);
     expect(readFileSync(exportFile, "utf8")).toContain(report.org_id as string);
-  });
+  }, 180_000);
 
   it("names the failed step and exits non-zero when the admin key is wrong", async () => {
     const env = { ...pilotEnv(t.material, t.app.server.grpcPort, RATE_LIMIT), PILOT_ADMIN_API_KEY: "not-the-admin-key-at-all" };
@@ -64,5 +64,5 @@ describe("pilot:smoke against the embedded service", () => {
     expect(report.failed_step).toBe("token_exchange");
     expect(report.error).toMatch(/^Unauthenticated|^PermissionDenied/);
     expect(run.stderr).toContain("FAILED at step token_exchange");
-  });
+  }, 120_000);
 });

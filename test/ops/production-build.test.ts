@@ -121,7 +121,7 @@ describe.skipIf(missing.length > 0)(
       child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
       child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
       await waitReady(ports.sidecar, child, () => output);
-    });
+    }, 420_000);
 
     afterAll(async () => {
       if (child !== undefined && child.exitCode === null) {
@@ -159,12 +159,12 @@ describe.skipIf(missing.length > 0)(
       expect(steps.rate_limit!.code).toBe("RESOURCE_EXHAUSTED");
       expect(steps.revoke!.reason_code).toBe("revoked");
       expect(steps.audit_export!.chain).toBe("verified");
-    });
+    }, 180_000);
 
     it("stops on SIGTERM with exit code 0", async () => {
       const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
       child!.kill("SIGTERM");
       expect(await exited, output).toBe(0);
-    });
+    }, 60_000);
   },
 );
