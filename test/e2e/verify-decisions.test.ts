@@ -68,7 +68,8 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
       throw err;
     }
   }
-  const verify = (req: VerifyInit) => verifyBy(t.verifier(), req);
+  let verifier: Client<typeof VerifierService>;
+  const verify = (req: VerifyInit) => verifyBy(verifier, req);
   const reasonOf = async (req: VerifyInit) => (await verify(req)).reasonCode;
   const agent = () => registerAgent(t, { clock });
   /** Handshake replays refused (they count in agent_identity_replay_denials_total too, not in verify_total). */
@@ -78,6 +79,7 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
     t = await startTestApp({ database, redis: redis as RedisTarget | undefined, clock });
     rp = t.material.clients.relyingParty.identity;
     other = await extraRelyingParty(t, "other-shop");
+    verifier = t.verifier();
   });
   afterAll(async () => {
     await t?.close();
@@ -277,7 +279,6 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
 
   it("handshake -> proposal -> session: verified within the session scopes only, single-use proposal", async () => {
     const a = await agent();
-    const verifier = t.verifier();
     const hs = await verifier.verifyHandshake({
       credential: a.credential,
       handshake: await a.key.makeHandshake({ audience: rp, scopes: ["payments:write", "admin:everything"], credential: a.credential }),

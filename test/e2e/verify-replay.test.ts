@@ -12,6 +12,7 @@ import {
   eventually,
   LocalRedisServer,
   proofFor,
+  redisServerAvailable,
   registerAgent,
   verifyRequest,
   type RegisteredAgent,
@@ -115,75 +116,78 @@ describe("embedded process restarted on the same PGlite data directory", () => {
 
 const postgres = postgresOnlyTarget();
 
-describe.skipIf(postgres === undefined)("two replicas sharing Postgres and a Redis of their own (needs TEST_DATABASE_URL)", () => {
-  let server: LocalRedisServer;
-  let redis: RedisTarget;
-  let a: TestApp;
-  let b: TestApp;
-  let admin: Redis;
-  /** Client ids of B's invalidation subscriber connection. */
-  let subscriberOfB: string[];
+describe.skipIf(postgres === undefined || !redisServerAvailable())(
+  "two replicas sharing Postgres and a Redis of their own (needs TEST_DATABASE_URL and a redis-server binary)",
+  () => {
+    let server: LocalRedisServer;
+    let redis: RedisTarget;
+    let a: TestApp;
+    let b: TestApp;
+    let admin: Redis;
+    /** Client ids of B's invalidation subscriber connection. */
+    let subscriberOfB: string[];
 
-  const subscribers = async (): Promise<string[]> => {
-    const list = (await admin.client("LIST")) as string;
-    return list
-      .split("\n")
-      .filter((line) => / name=agent-identity-invalidation /.test(line))
-      .map((line) => /\bid=(\d+)/.exec(line)![1]!);
-  };
+    const subscribers = async (): Promise<string[]> => {
+      const list = (await admin.client("LIST")) as string;
+      return list
+        .split("\n")
+        .filter((line) => / name=agent-identity-invalidation /.test(line))
+        .map((line) => /\bid=(\d+)/.exec(line)![1]!);
+    };
 
-  beforeAll(async () => {
-    server = await LocalRedisServer.start();
-    admin = server.connect();
-    const prefix = `test:${Math.random().toString(36).slice(2)}:`;
-    redis = { url: server.url, prefix, cleanup: async () => void (await deleteKeysUnder(server.url, prefix)) };
-    a = await startTestApp({ database: postgres!, redis });
-    const ofA = await subscribers();
-    b = await startTestApp({ database: postgres!, redis, shareDatabaseOf: a });
-    subscriberOfB = (await subscribers()).filter((id) => !ofA.includes(id));
-  });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    admin?.disconnect();
-    await server?.stop();
-  });
+    beforeAll(async () => {
+      server = await LocalRedisServer.start();
+      admin = server.connect();
+      const prefix = `test:${Math.random().toString(36).slice(2)}:`;
+      redis = { url: server.url, prefix, cleanup: async () => void (await deleteKeysUnder(server.url, prefix)) };
+      a = await startTestApp({ database: postgres!, redis });
+      const ofA = await subscribers();
+      b = await startTestApp({ database: postgres!, redis, shareDatabaseOf: a });
+      subscriberOfB = (await subscribers()).filter((id) => !ofA.includes(id));
+    });
+    afterAll(async () => {
+      await b?.close();
+      await a?.close();
+      admin?.disconnect();
+      await server?.stop();
+    });
 
-  it("the same proof sent 50 times to two replicas: exactly one verified", async () => {
-    const agent = await registerAgent(a);
-    const proof = await proofFor(agent.key, a.material.clients.relyingParty.identity, agent.credential);
-    const counts = await sendConcurrently([a.verifier(), b.verifier()], agent, proof, 50);
-    expect(counts).toEqual({ verified: 1, nonce_replay: 49 });
-  });
+    it("the same proof sent 50 times to two replicas: exactly one verified", async () => {
+      const agent = await registerAgent(a);
+      const proof = await proofFor(agent.key, a.material.clients.relyingParty.identity, agent.credential);
+      const counts = await sendConcurrently([a.verifier(), b.verifier()], agent, proof, 50);
+      expect(counts).toEqual({ verified: 1, nonce_replay: 49 });
+    });
 
-  it("a replica whose pub/sub link was cut still refuses a revoked agent", async () => {
-    expect(subscriberOfB).toHaveLength(1);
-    const rp = a.material.clients.relyingParty.identity;
-    const agent = await registerAgent(a);
-    // B caches the agent's state.
-    const warm = await b.verifier().verify(verifyRequest({ credential: agent.credential }, await proofFor(agent.key, rp, agent.credential)));
-    expect(warm.reasonCode).toBe("verified");
+    it("a replica whose pub/sub link was cut still refuses a revoked agent", async () => {
+      expect(subscriberOfB).toHaveLength(1);
+      const rp = a.material.clients.relyingParty.identity;
+      const agent = await registerAgent(a);
+      // B caches the agent's state.
+      const warm = await b.verifier().verify(verifyRequest({ credential: agent.credential }, await proofFor(agent.key, rp, agent.credential)));
+      expect(warm.reasonCode).toBe("verified");
 
-    // Cut B's subscriber connection and keep it cut: no new connection is accepted (maxclients below the
-    // current count; existing connections stay), so B cannot resubscribe and flush. The revocation on A is
-    // published while B is not listening; only the state-version check in the gate can tell B.
-    const connected = Number(/connected_clients:(\d+)/.exec(await admin.info("clients"))![1]);
-    await admin.config("SET", "maxclients", String(connected - 1));
-    try {
-      await admin.client("KILL", "ID", subscriberOfB[0]!);
-      const { registry } = await a.adminClients();
-      await registry.revokeAgent({ agentId: agent.agentId, reason: "compromised" });
-      expect(await subscribers()).toHaveLength(1);
-      const onB = await b.verifier().verify(verifyRequest({ credential: agent.credential }, await proofFor(agent.key, rp, agent.credential)));
-      expect(onB.valid).toBe(false);
-      expect(onB.reasonCode).toBe("revoked");
-      expect(await subscribers()).toHaveLength(1);
-    } finally {
-      await admin.config("SET", "maxclients", "10000");
-    }
-    const onA = await a.verifier().verify(verifyRequest({ credential: agent.credential }, await proofFor(agent.key, rp, agent.credential)));
-    expect(onA.reasonCode).toBe("revoked");
-    // B's subscriber comes back by itself once connections are accepted again.
-    await eventually(async () => (await subscribers()).length === 2, "B resubscribes");
-  });
-});
+      // Cut B's subscriber connection and keep it cut: no new connection is accepted (maxclients below the
+      // current count; existing connections stay), so B cannot resubscribe and flush. The revocation on A is
+      // published while B is not listening; only the state-version check in the gate can tell B.
+      const connected = Number(/connected_clients:(\d+)/.exec(await admin.info("clients"))![1]);
+      await admin.config("SET", "maxclients", String(connected - 1));
+      try {
+        await admin.client("KILL", "ID", subscriberOfB[0]!);
+        const { registry } = await a.adminClients();
+        await registry.revokeAgent({ agentId: agent.agentId, reason: "compromised" });
+        expect(await subscribers()).toHaveLength(1);
+        const onB = await b.verifier().verify(verifyRequest({ credential: agent.credential }, await proofFor(agent.key, rp, agent.credential)));
+        expect(onB.valid).toBe(false);
+        expect(onB.reasonCode).toBe("revoked");
+        expect(await subscribers()).toHaveLength(1);
+      } finally {
+        await admin.config("SET", "maxclients", "10000");
+      }
+      const onA = await a.verifier().verify(verifyRequest({ credential: agent.credential }, await proofFor(agent.key, rp, agent.credential)));
+      expect(onA.reasonCode).toBe("revoked");
+      // B's subscriber comes back by itself once connections are accepted again.
+      await eventually(async () => (await subscribers()).length === 2, "B resubscribes");
+    });
+  },
+);

@@ -1,5 +1,5 @@
 /** E2E helpers for the Verify path: register agents with keys, extra relying parties, metrics scrapes, Redis chores. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -218,6 +218,13 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/** True when a redis-server binary is on PATH; when CI=true a missing binary is an error, not a skip. */
+export function redisServerAvailable(): boolean {
+  const ok = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+  if (!ok && process.env.CI === "true") throw new Error("redis-server must be on PATH when CI=true");
+  return ok;
 }
 
 /** A redis-server child process of this test on a loopback port, no persistence; stop and start it at will. */
