@@ -67,6 +67,7 @@ export async function startBenchService(options: BenchServiceOptions): Promise<B
         PGLITE_DATA_DIR: "memory://",
         RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
         AGENT_RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
+        API_RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
         AUDIT_CHECKPOINT_INTERVAL_SECONDS: "3600",
         ...(options.databaseUrl !== undefined ? { DATABASE_URL: options.databaseUrl } : {}),
         ...(options.redisUrl !== undefined ? { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: redisPrefix } : {}),
