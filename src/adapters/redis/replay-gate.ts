@@ -28,8 +28,9 @@ local okCaller, callerValue = gcra(KEYS[3], tonumber(ARGV[3]))
 if not okCaller then return {'rate_limited', 'caller', callerValue} end
 local okAgent, agentValue = gcra(KEYS[4], tonumber(ARGV[4]))
 if not okAgent then return {'rate_limited', 'agent', agentValue} end
-redis.call('SET', KEYS[3], string.format('%.3f', callerValue), 'PX', math.ceil(callerValue - now))
-redis.call('SET', KEYS[4], string.format('%.3f', agentValue), 'PX', math.ceil(agentValue - now))
+-- PX at least 1: with a huge limit (renewals pass 2^53-1) the interval vanishes next to now and the TTL would be 0.
+redis.call('SET', KEYS[3], string.format('%.3f', callerValue), 'PX', math.max(1, math.ceil(callerValue - now)))
+redis.call('SET', KEYS[4], string.format('%.3f', agentValue), 'PX', math.max(1, math.ceil(agentValue - now)))
 if redis.call('SET', KEYS[5], '1', 'NX', 'PX', tonumber(ARGV[5])) then return {'admitted'} end
 return {'replay'}
 `;
