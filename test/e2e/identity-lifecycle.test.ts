@@ -48,6 +48,14 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
 
   it("the agent renews its own credential with its certificate and a renewal proof; a replayed proof is refused", async () => {
     const self = t.client(AgentRegistryService, "agent");
+    // Right after registration, with no Verify of the agent before (no rate-limit state in the replay store yet).
+    const fresh = await registerAgent(t, admin.registry, orgId, "fresh bot");
+    const freshProof = await fresh.key.makeRenewalProof();
+    expect((await self.issueCredential({ agentId: fresh.agentId, proof: freshProof })).credential!.token).toMatch(/^ey/);
+    const freshReplay = await failureOf(self.issueCredential({ agentId: fresh.agentId, proof: freshProof }));
+    expect(freshReplay.code).toBe(Code.Unauthenticated);
+    expect(freshReplay.rawMessage).toContain("nonce_replay");
+
     const proof = await agent.key.makeRenewalProof();
     const renewed = await self.issueCredential({ agentId: agent.agentId, proof });
     const token = renewed.credential!.token;
