@@ -10,7 +10,7 @@ import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js"
 import { projectRoot } from "../../src/config/project-root.js";
 import { databaseTargets } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { MANIFEST, newAgentKey, registerAgent } from "./identity-support.js";
+import { MANIFEST, newAgentKey } from "./identity-support.js";
 
 interface CliResult {
   readonly exitCode: number;
