@@ -42,6 +42,7 @@ export function createVerifierService(deps: VerifierHandlerDeps): ServiceImpl<ty
             : undefined;
       const d = await deps.verifier.verify({
         caller: callerOf(ctx),
+        requestId: actorOf(ctx).requestId,
         presented,
         proof: req.proof,
         scope: req.scope,
@@ -62,7 +63,12 @@ export function createVerifierService(deps: VerifierHandlerDeps): ServiceImpl<ty
     },
 
     async verifyHandshake(req, ctx) {
-      const d = await deps.handshakes.verifyHandshake({ caller: callerOf(ctx), credential: req.credential, handshake: req.handshake });
+      const d = await deps.handshakes.verifyHandshake({
+        caller: callerOf(ctx),
+        requestId: actorOf(ctx).requestId,
+        credential: req.credential,
+        handshake: req.handshake,
+      });
       const p = d.proposal;
       return create(VerifyHandshakeResponseSchema, {
         valid: d.valid,

@@ -1,4 +1,5 @@
 /** Starts the listeners (mTLS, browser, sidecar) over one interceptor chain and shuts them down gracefully. */
+import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo, Server as NetServer } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -75,6 +76,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config, logger, metrics, health } = options;
   const tls = options.tls ?? (await readTlsMaterial(config));
   const shutdownController = new AbortController();
+  // Connect adds one listener per in-flight request to this shared signal: no listener cap.
+  setMaxListeners(0, shutdownController.signal);
   let draining = false;
   const refuseWhileDraining: Interceptor = (next) => async (req) => {
     if (draining) throw new ConnectError("server is shutting down", Code.Unavailable);

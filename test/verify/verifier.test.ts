@@ -243,6 +243,7 @@ describe("Verifier.verify", () => {
     const base = { caller: RP, presented: { kind: "credential" as const, token: cred }, scope: "payments:write", operation: "payment.create", amountMinor: 1250n, currency: "EUR" };
     expect((await v.verify({ ...base, proof: await mk() })).valid).toBe(true);
     await expect(v.verify({ ...base, proof: "x.y.z" })).rejects.toMatchObject({ kind: "resource_exhausted", code: "verify.caller_guard" });
+    expect(guarded.metrics.limited).toEqual(["verify"]);
   });
 
   it("answers invalid_argument naming the field for envelope faults", async () => {

@@ -4,6 +4,7 @@ import { newId } from "../ids.js";
 import type { TrustScore } from "../trust/score.js";
 import { audiencesOf, passGate, resolveSubject, stateRefusal, trustOf, withAgentState, type Subject } from "./binding.js";
 import type { VerifierDeps } from "./deps.js";
+import { takeGuard } from "./verifier.js";
 import { readReplayClaims, verifyAgentJws, withinSkew } from "./proof.js";
 import { reasonOf, type Reason, type ReasonCode, type RefusalCode } from "./reasons.js";
 import { signSessionToken } from "./session.js";
@@ -17,6 +18,8 @@ export interface HandshakeInput {
   readonly caller: string;
   readonly credential: string;
   readonly handshake: string;
+  /** The request id, written with the decision to the audit log. */
+  readonly requestId?: string;
 }
 
 export interface SessionProposal {
@@ -97,10 +100,11 @@ export class HandshakeService {
     if (hf !== undefined) v.push({ field: "handshake", description: hf });
     const error = invalidFields("verify.invalid_handshake", v);
     if (error !== undefined) throw error;
-    this.deps.guard.take(input.caller);
+    takeGuard(this.deps, input.caller, "verify_handshake");
     const outcome = await this.evaluate(input);
     const { decisionId } = await this.deps.recorder.record({
       kind: "handshake",
+      requestId: input.requestId,
       atMs: this.deps.clock.nowMs(),
       caller: input.caller,
       valid: outcome.reason === "verified",

@@ -13,6 +13,7 @@ import {
   type Subject,
 } from "./binding.js";
 import type { VerifierDeps } from "./deps.js";
+import type { LimitedEndpoint } from "./ports.js";
 import { checkPolicy } from "./policy.js";
 import { checkProofClaims, readProofClaims, verifyAgentJws, PROOF_TYP, type ProofClaims } from "./proof.js";
 import { reasonOf, type Reason, type ReasonCode, type RefusalCode } from "./reasons.js";
@@ -28,6 +29,8 @@ export interface VerifyInput {
   readonly operation: string;
   readonly amountMinor: bigint;
   readonly currency: string;
+  /** The request id, written with the decision to the audit log. */
+  readonly requestId?: string;
 }
 
 export interface VerifyDecision {
@@ -75,6 +78,16 @@ interface Outcome {
   readonly jti: string | undefined;
 }
 
+/** The coarse per-caller guard; a refusal counts as a rate-limit hit on its endpoint. */
+export function takeGuard(deps: VerifierDeps, caller: string, endpoint: LimitedEndpoint): void {
+  try {
+    deps.guard.take(caller);
+  } catch (e) {
+    if (isDomainError(e) && e.kind === "resource_exhausted") deps.metrics.rateLimited(endpoint);
+    throw e;
+  }
+}
+
 export class Verifier {
   constructor(private readonly deps: VerifierDeps) {}
 
@@ -97,11 +110,12 @@ export class Verifier {
 
   private async decide(input: VerifyInput): Promise<VerifyDecision> {
     boundVerifyInput(input);
-    this.deps.guard.take(input.caller);
+    takeGuard(this.deps, input.caller, "verify");
     const presented = input.presented as Presented;
     const outcome = await this.evaluate(input, presented);
     const { decisionId } = await this.deps.recorder.record({
       kind: "verify",
+      requestId: input.requestId,
       atMs: this.deps.clock.nowMs(),
       caller: input.caller,
       valid: outcome.reason === "verified",
