@@ -10,7 +10,7 @@ import { createLeaf, type PemPair } from "../../src/config/dev-certificates.js";
 import type { Clock } from "../../src/domain/clock.js";
 import { databaseTargets } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { failureOf, registerAgent } from "./identity-support.js";
+import { failureOf, registerAgent, violatedFields } from "./identity-support.js";
 
 /** The system clock plus an offset the test moves forward. */
 class AdvancingClock implements Clock {
@@ -203,6 +203,38 @@ describe.each(databaseTargets())("admin authentication end to end on $name", (ta
     expect((await admin.listOrgs({})).orgs.map((o) => o.id)).toEqual([mine]);
     // The other org's agent is untouched.
     expect((await full.registry.getAgent({ agentId: theirAgent.agentId })).agent!.revokeReason).toBe("");
+  });
+
+  it("ExchangeToken refuses a lifetime outside 60..900 s naming ttl_seconds, and an org_id that is not an org id", async () => {
+    const admin = t.client(AdminService, "admin");
+    const headers = { "x-admin-api-key": t.adminApiKey };
+    for (const ttlSeconds of [30, 901]) {
+      const err = await failureOf(admin.exchangeToken({ ttlSeconds }, { headers }));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(violatedFields(err)).toEqual(["ttl_seconds"]);
+    }
+    const badOrg = await failureOf(admin.exchangeToken({ orgId: "acme" }, { headers }));
+    expect(violatedFields(badOrg)).toEqual(["org_id"]);
+    const longest = await admin.exchangeToken({ ttlSeconds: 900 }, { headers });
+    expect(Number(longest.expireTime!.seconds) - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(900);
+  });
+
+  it("failed exchanges are rate limited per peer: after 5 wrong keys even the right key is RESOURCE_EXHAUSTED for that peer only", async () => {
+    const ca: PemPair = { certPem: readFileSync(t.material.caCertFile, "utf8"), keyPem: readFileSync(t.material.caKeyFile, "utf8") };
+    const limited = await createLeaf(
+      ca,
+      { kind: "client", commonName: "limited admin", spiffeId: `spiffe://${t.config.peers.trustDomain}/admin/limited` },
+      Date.now(),
+    );
+    const client = clientsWith(limited).admin;
+    for (let i = 0; i < 5; i++) {
+      const err = await failureOf(client.exchangeToken({}, { headers: { "x-admin-api-key": `wrong-${i}` } }));
+      expect(err.code).toBe(Code.Unauthenticated);
+    }
+    const locked = await failureOf(client.exchangeToken({}, { headers: { "x-admin-api-key": t.adminApiKey } }));
+    expect(locked.code).toBe(Code.ResourceExhausted);
+    // Another peer is not affected.
+    expect((await exchange(secondAdmin)).accessToken).toMatch(/^ey/);
   });
 
   it("an expired token is UNAUTHENTICATED (jwt_invalid); a fresh exchange works again", async () => {

@@ -87,6 +87,23 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
       }),
     );
     expectFieldError(rotate, "public_jwk");
+    const sameKey = await failureOf(
+      admin.registry.rotateAgentKey({
+        agentId: agent.agentId,
+        publicJwk: JSON.stringify(agent.key.publicJwk),
+        possessionProof: await agent.key.makePossessionProof({ op: "agent.rotate_key", audience, orgId, agentId: agent.agentId }),
+      }),
+    );
+    expectFieldError(sameKey, "public_jwk");
+    // A rotation proof made for another agent, and a registration proof, do not rotate this one.
+    const { client: next } = await newAgentKey(t);
+    for (const possessionProof of [
+      await next.makePossessionProof({ op: "agent.rotate_key", audience, orgId, agentId: "agt_00000000000000000000000000" }),
+      await next.makePossessionProof({ op: "agent.register", audience, orgId }),
+    ]) {
+      const err = await failureOf(admin.registry.rotateAgentKey({ agentId: agent.agentId, publicJwk: JSON.stringify(next.publicJwk), possessionProof }));
+      expectFieldError(err, "possession_proof");
+    }
     expect(await snapshot()).toEqual(afterRegister);
     expect(afterRegister.agents).toEqual([...before.agents, agent.agentId]);
   });

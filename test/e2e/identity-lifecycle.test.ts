@@ -154,4 +154,17 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
     const rotateAfter = await failureOf(admin.registry.updateCapabilities({ agentId: agent.agentId, capabilities: MANIFEST }));
     expect(rotateAfter.code).toBe(Code.FailedPrecondition);
   });
+
+  it("two concurrent revokes of one agent: one revocation, one audit event, both answers agree", async () => {
+    const target = await registerAgent(t, admin.registry, orgId, "raced bot");
+    const [a, b] = await Promise.all([
+      admin.registry.revokeAgent({ agentId: target.agentId, reason: "first" }),
+      admin.registry.revokeAgent({ agentId: target.agentId, reason: "second" }),
+    ]);
+    expect(a.agent!.revokeTime).toEqual(b.agent!.revokeTime);
+    expect(a.agent!.revokeReason).toBe(b.agent!.revokeReason);
+    expect(a.agent!.stateVersion).toBe(b.agent!.stateVersion);
+    const events = await admin.admin.listAuditEvents({ action: "agent.revoked", orgId, pageSize: 500 });
+    expect(events.events.filter((e) => e.target === target.agentId)).toHaveLength(1);
+  });
 });
