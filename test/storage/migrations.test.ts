@@ -1,7 +1,7 @@
 /** Migrations: all on an empty database, twice (no-op), concurrent appliers, a newer schema refused. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres } from "../../src/adapters/sql/database.js";
-import { loadMigrations, migrate, type Migration } from "../../src/adapters/sql/migrations.js";
+import { compatibleWithOf, loadMigrations, migrate, type Migration } from "../../src/adapters/sql/migrations.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { databaseTargets, postgresOnlyTarget, type TestDatabase } from "../support/databases.js";
 
@@ -52,6 +52,7 @@ describe.each(databaseTargets())("migrations on $name", (target) => {
       name: "test_expand",
       sql: "ALTER TABLE orgs ADD COLUMN test_note text; CREATE TABLE test_extra (x int);",
       checksum: "f".repeat(64),
+      compatibleWith: 9000,
     };
     const result = await migrate(db, { migrations: [...loadMigrations(), next] });
     expect(result.applied).toEqual([9000]);
@@ -66,10 +67,27 @@ describe.each(databaseTargets())("migrations on $name", (target) => {
     expect((err as DomainError).code).toBe("storage.schema_too_new");
   });
 
+  it("accepts a newer expand-only migration (compatible-with this binary): an image rollback starts", async () => {
+    const known = loadMigrations();
+    const newest = known[known.length - 1]!.version;
+    const expand: Migration = {
+      version: 9001,
+      name: "test_expand_only",
+      sql: `-- compatible-with: ${newest}\nCREATE TABLE test_expand_only (x int);`,
+      checksum: "e".repeat(64),
+      compatibleWith: compatibleWithOf(9001, `-- compatible-with: ${newest}\n`),
+    };
+    await db.query("DELETE FROM schema_migrations WHERE version = 9000");
+    await migrate(db, { migrations: [...known, expand] });
+    // The previous binary (without 9001) still starts against this schema.
+    expect((await migrate(db)).applied).toEqual([]);
+    await db.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (9000, 'test_contract', 'x')");
+  });
+
   it("refuses an applied migration whose file changed", async () => {
     const known = loadMigrations();
     const tampered = known.map((m, i) => (i === 0 ? { ...m, checksum: "0".repeat(64) } : m));
-    const extra: Migration = { version: 9000, name: "test_expand", sql: "", checksum: "f".repeat(64) };
+    const extra: Migration = { version: 9000, name: "test_expand", sql: "", checksum: "f".repeat(64), compatibleWith: 9000 };
     const err = await migrate(db, { migrations: [...tampered, extra] }).catch((e: unknown) => e);
     expect((err as DomainError).code).toBe("storage.migration_checksum_mismatch");
   });

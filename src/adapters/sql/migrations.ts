@@ -1,4 +1,12 @@
-/** Versioned SQL migrations: load NNNN_name.sql files, apply pending ones in order under an advisory lock. */
+/**
+ * Versioned SQL migrations: load NNNN_name.sql files, apply pending ones in order under an advisory lock.
+ *
+ * Expand/contract: a migration file may say `-- compatible-with: NNNN`, the oldest schema version whose binaries
+ * still run correctly after it (an expand step: new tables, nullable columns). Without the line it is a contract
+ * step: only binaries that know the migration itself may run. A binary refuses a database whose applied
+ * migrations demand a newer binary than it is, and accepts newer expand-only migrations, so rolling back to the
+ * previous image works without restoring data.
+ */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
@@ -12,6 +20,8 @@ export interface Migration {
   readonly sql: string;
   /** hex SHA-256 of the file's bytes. */
   readonly checksum: string;
+  /** The oldest schema version whose binaries may run after this migration (its own version if not declared). */
+  readonly compatibleWith: number;
 }
 
 export interface MigrationLogger {
@@ -35,6 +45,16 @@ export interface MigrateResult {
 export const MIGRATION_LOCK_KEY = 7_301_001_001;
 
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+const COMPATIBLE_WITH = /^--\s*compatible-with:\s*(\d+)\s*$/m;
+
+/** The `-- compatible-with: NNNN` declaration of a migration's SQL, or its own version. */
+export function compatibleWithOf(version: number, sql: string): number {
+  const m = COMPATIBLE_WITH.exec(sql);
+  if (m === null) return version;
+  const declared = Number(m[1]);
+  if (declared > version) throw new Error(`migration ${version}: compatible-with ${declared} is newer than the migration`);
+  return declared;
+}
 
 /**
  * Where the .sql files live. From src/ (tsx) they sit beside this module. tsc does not copy .sql into dist/,
@@ -60,11 +80,14 @@ export function loadMigrations(dir: string = migrationsDirectory()): Migration[]
     const m = FILE_PATTERN.exec(file);
     if (m === null) continue;
     const bytes = readFileSync(join(dir, file));
+    const version = Number(m[1]);
+    const sql = bytes.toString("utf8");
     out.push({
-      version: Number(m[1]),
+      version,
       name: m[2]!,
-      sql: bytes.toString("utf8"),
+      sql,
       checksum: createHash("sha256").update(bytes).digest("hex"),
+      compatibleWith: compatibleWithOf(version, sql),
     });
   }
   out.sort((a, b) => a.version - b.version);
@@ -78,6 +101,7 @@ interface AppliedRow {
   version: number;
   name: string;
   checksum: string;
+  compatible_with: number | null;
 }
 
 async function lockAndReadApplied(tx: Queryable): Promise<AppliedRow[]> {
@@ -88,22 +112,30 @@ async function lockAndReadApplied(tx: Queryable): Promise<AppliedRow[]> {
        name        text NOT NULL,
        checksum    text NOT NULL,
        applied_at  timestamptz NOT NULL DEFAULT now()
-     )`,
+     );
+     ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS compatible_with integer`,
   );
-  return tx.query<AppliedRow>("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
+  return tx.query<AppliedRow>("SELECT version, name, checksum, compatible_with FROM schema_migrations ORDER BY version");
 }
 
-/** Refuses a schema newer than `known`, or an applied migration whose file changed or disappeared. */
+/**
+ * Refuses a schema that needs a newer binary (an applied migration beyond `known` that is not compatible with
+ * it), or an applied migration whose file changed or disappeared. Newer expand-only migrations are accepted.
+ */
 function checkApplied(applied: readonly AppliedRow[], known: readonly Migration[]): void {
   const byVersion = new Map(known.map((m) => [m.version, m]));
   const newest = known.length === 0 ? 0 : known[known.length - 1]!.version;
   for (const row of applied) {
     if (row.version > newest) {
-      throw new DomainError(
-        "failed_precondition",
-        "storage.schema_too_new",
-        `database schema version ${row.version} is newer than this binary knows (${newest})`,
-      );
+      const needs = row.compatible_with ?? row.version;
+      if (needs > newest) {
+        throw new DomainError(
+          "failed_precondition",
+          "storage.schema_too_new",
+          `database schema version ${row.version} needs a binary that knows version ${needs}; this one knows ${newest}`,
+        );
+      }
+      continue;
     }
     const m = byVersion.get(row.version);
     if (m === undefined) {
@@ -139,10 +171,11 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
       checkApplied(applied, known);
       if (applied.some((r) => r.version === m.version)) return false; // another replica got there first
       await tx.execScript(m.sql);
-      await tx.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
+      await tx.query("INSERT INTO schema_migrations (version, name, checksum, compatible_with) VALUES ($1, $2, $3, $4)", [
         m.version,
         m.name,
         m.checksum,
+        m.compatibleWith,
       ]);
       return true;
     });
