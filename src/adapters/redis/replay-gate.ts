@@ -19,6 +19,8 @@ local function gcra(key, limit)
   local interval = 60000 / limit
   local tat = tonumber(redis.call('GET', key))
   if not tat or tat < now then tat = now end
+  -- tat <= now + 60000 holds while time moves forward; beyond it the clock was stepped back (see gcra in gate.ts)
+  if tat > now + 60000 then tat = now + 60000 - interval end
   local newTat = tat + interval
   local allowAt = newTat - 60000
   if now < allowAt then return false, math.ceil(allowAt - now) end

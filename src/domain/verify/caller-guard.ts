@@ -35,7 +35,8 @@ export class CallerGuard {
     const { perSecond, burst } = this.options;
     const bucket = this.buckets.get(caller) ?? { tokens: burst, atMs: now };
     this.buckets.delete(caller);
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.atMs) / 1000) * perSecond);
+    // A clock stepped back counts as no time passed (not as negative refill that would lock the caller out).
+    bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.atMs) / 1000) * perSecond);
     bucket.atMs = now;
     this.buckets.set(caller, bucket);
     if (this.buckets.size > this.maxCallers) {

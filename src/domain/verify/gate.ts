@@ -64,7 +64,10 @@ export function gcra(
   limitPerMinute: number,
 ): { allowed: true; newTat: number } | { allowed: false; retryAfterMs: number } {
   const interval = 60_000 / limitPerMinute;
-  const tat = Math.max(storedTat ?? nowMs, nowMs);
+  const live = Math.max(storedTat ?? nowMs, nowMs);
+  // live <= now + 60 s always holds while time moves forward. Beyond it the clock was stepped back, which would
+  // refuse the caller for the length of the step: treat the burst as used up but for this one request.
+  const tat = live > nowMs + 60_000 ? nowMs + 60_000 - interval : live;
   const newTat = tat + interval;
   const allowAt = newTat - 60_000;
   if (nowMs < allowAt) return { allowed: false, retryAfterMs: Math.ceil(allowAt - nowMs) };
