@@ -65,6 +65,7 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
     } catch (e) {
       const err = ConnectError.from(e);
       if (err.code === Code.InvalidArgument) count("error", "invalid_argument");
+      if (err.code === Code.ResourceExhausted) count("error", "resource_exhausted");
       throw err;
     }
   }
@@ -390,6 +391,20 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
     // A credential issued now verifies (the clock moved, nothing else broke).
     const b = await agent();
     expect(await reasonOf(verifyRequest({ credential: b.credential }, await proofFor(b.key, rp, b.credential)))).toBe("verified");
+  });
+
+  it("refuses a credential not yet valid; a clock stepped back does not lock the relying party out", async () => {
+    const b = await agent();
+    const before = clock.nowMs();
+    clock.advance(-120_000);
+    try {
+      expect(await reasonOf(verifyRequest({ credential: b.credential }, await proofFor(b.key, rp, b.credential)))).toBe("not_yet_valid");
+      // A credential issued at the stepped-back time passes the caller guard and the gate's rate limits.
+      const c = await agent();
+      expect(await reasonOf(verifyRequest({ credential: c.credential }, await proofFor(c.key, rp, c.credential)))).toBe("verified");
+    } finally {
+      clock.set(before);
+    }
   });
 
   it("metrics carry every decision this file made", async () => {
