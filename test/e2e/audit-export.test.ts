@@ -150,6 +150,19 @@ describe.each(databaseTargets())("audit log end to end on $name", (target) => {
     expect(broken.exitCode).not.toBe(0);
     expect(broken.output).toContain("BROKEN at seq 5");
 
+    // A middle range (anchored on the hash of the event before it) verifies on its own.
+    const partial: ExportAuditResponse[] = [];
+    for await (const m of admin.admin.exportAudit({ startSeq: 10n, endSeq: 40n })) partial.push(m);
+    const header = partial[0]!.item;
+    const hashOf9 = events.flatMap((m) => (m.item.case === "event" && m.item.value.seq === 9n ? [m.item.value.hash] : []));
+    expect(hashOf9).toHaveLength(1);
+    expect(header.case === "header" ? header.value.anchorHash : undefined).toBe(hashOf9[0]);
+    const partialFile = join(dir, "partial.jsonl");
+    writeFileSync(partialFile, partial.map((m) => `${JSON.stringify(toJson(ExportAuditResponseSchema, m))}\n`).join(""));
+    const partialOk = await auditVerify(partialFile);
+    expect(partialOk.output).toMatch(/^OK seq 10\.\.40 \(31 events/);
+    expect(partialOk.exitCode).toBe(0);
+
     // Event seq 7 removed.
     const lineOf7 = lines.findIndex((l) => l.includes('"seq":"7"') && l.startsWith('{"event"'));
     const removedFile = join(dir, "removed.jsonl");
