@@ -1,4 +1,4 @@
-/** The real process (src/main.ts, development mode, embedded stores): SIGTERM -> NOT_SERVING, new calls refused, in-flight stream ends cleanly, exit 0. */
+/** The real process (src/main.ts, development mode, embedded stores): SIGTERM -> NOT_SERVING, calls in flight complete, new calls refused, exit 0. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -94,7 +94,7 @@ describe("graceful shutdown of the real process (npm start's entry point)", () =
     logLines = [];
   });
 
-  it("on SIGTERM: Watch sees NOT_SERVING and ends, new calls are refused, the process exits 0", async () => {
+  it("on SIGTERM: Watch sees NOT_SERVING and ends, an export in flight completes, new calls are refused, the process exits 0", async () => {
     const material = devMaterialPaths(join(dir, "dev"));
     const transport = (cert: DevClientCertificate) =>
       createGrpcTransport({
@@ -110,19 +110,46 @@ describe("graceful shutdown of the real process (npm start's entry point)", () =
     expect((await admin.exchangeToken({}, { headers: { "x-admin-api-key": apiKey } })).accessToken).toMatch(/^ey/);
     expect(JSON.parse((await verifier.getJwks({})).jwksJson).keys.length).toBeGreaterThan(0);
 
-    // A long-lived call in flight: Health.Watch.
+    // Enough audit events that an export does not fit in the HTTP/2 flow-control window (~150 KB).
+    const { accessToken } = await admin.exchangeToken({}, { headers: { "x-admin-api-key": apiKey } });
+    const authed = createClient(AdminService, transport(material.clients.admin));
+    const auth = { headers: { authorization: `Bearer ${accessToken}` } };
+    for (let batch = 0; batch < 8; batch++) {
+      await Promise.all(Array.from({ length: 25 }, (_, i) => authed.createOrg({ name: `Org ${batch}-${i}` }, auth)));
+    }
+
+    // Two calls in flight when SIGTERM arrives: Health.Watch and an ExportAudit stream read only to its first event.
     const watch = health.watch({ service: "" })[Symbol.asyncIterator]();
     expect((await watch.next()).value?.status).toBe(Status.SERVING);
+    const exportStream = authed.exportAudit({}, auth)[Symbol.asyncIterator]();
+    const first = await exportStream.next();
+    expect(first.value?.item.case).toBe("header");
+    const header = first.value!.item.case === "header" ? first.value!.item.value : undefined;
+    expect((await exportStream.next()).value?.item.case).toBe("event");
 
     expect(child.kill("SIGTERM")).toBe(true);
-    const statuses: Status[] = [];
-    for (;;) {
-      const next = await watch.next();
-      if (next.done) break;
-      statuses.push(next.value.status);
-    }
-    // The stream in flight ended cleanly (no error) after announcing NOT_SERVING.
+    const drainWatch = (async () => {
+      const statuses: Status[] = [];
+      for (;;) {
+        const next = await watch.next();
+        if (next.done) return statuses;
+        statuses.push(next.value.status);
+      }
+    })();
+    const drainExport = (async () => {
+      let events = 1;
+      for (;;) {
+        const next = await exportStream.next();
+        if (next.done) return events;
+        if (next.value.item.case === "event") events++;
+      }
+    })();
+    const [statuses, exportedEvents] = await Promise.all([drainWatch, drainExport]);
+    // The Watch stream ended cleanly (no error) after announcing NOT_SERVING.
     expect(statuses.at(-1)).toBe(Status.NOT_SERVING);
+    // The export in flight completed: every event of its range arrived.
+    expect(exportedEvents).toBe(Number(header!.endSeq - header!.startSeq) + 1);
+    expect(exportedEvents).toBeGreaterThan(200);
 
     // New work is refused (a fresh connection; the listener is closed or closing).
     const fresh = createClient(VerifierService, transport(material.clients.relyingParty));
