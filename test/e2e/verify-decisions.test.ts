@@ -442,5 +442,9 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
     clock.advance(90 * 24 * 3600 * 1000);
     const after = (await (await t.adminClients()).registry.getTrustScore({ agentId: a.agentId })).trustScore!;
     expect(after.score).not.toBe(before.score);
+    // Not only the identity age moved: the reported evidence decayed towards the prior.
+    const value = (score: TrustScore, name: string) => score.factors.find((f) => f.name === name)?.value;
+    expect(value(after, "success_rate")).toBeLessThan(value(before, "success_rate")!);
+    expect(value(after, "uptime")).not.toBe(value(before, "uptime"));
   });
 });
