@@ -171,7 +171,7 @@ export const GetOrgResponseSchema: GenMessage<GetOrgResponse> = /*@__PURE__*/
  */
 export type ListOrgsRequest = Message<"agentidentity.v1.ListOrgsRequest"> & {
   /**
-   * 1..200; 0 means 50.
+   * Items per page: 0 means 50; values above 500 are capped at 500.
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -221,7 +221,7 @@ export const ListOrgsResponseSchema: GenMessage<ListOrgsResponse> = /*@__PURE__*
  */
 export type ListAuditEventsRequest = Message<"agentidentity.v1.ListAuditEventsRequest"> & {
   /**
-   * 1..500; 0 means 100.
+   * Items per page: 0 means 50; values above 500 are capped at 500.
    *
    * @generated from field: int32 page_size = 1;
    */

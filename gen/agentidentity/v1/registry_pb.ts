@@ -132,7 +132,7 @@ export const GetAgentResponseSchema: GenMessage<GetAgentResponse> = /*@__PURE__*
  */
 export type ListAgentsRequest = Message<"agentidentity.v1.ListAgentsRequest"> & {
   /**
-   * 1..200; 0 means 50.
+   * Items per page: 0 means 50; values above 500 are capped at 500.
    *
    * @generated from field: int32 page_size = 1;
    */
