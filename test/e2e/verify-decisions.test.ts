@@ -126,7 +126,8 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
     const byOther = await verifyBy(other.verifier(), verifyRequest({ credential: a.credential }, proof));
     expect(byOther.reasonCode).toBe("audience_mismatch");
     expect(byOther.valid).toBe(false);
-    expect(byOther.trustScore).toBeUndefined();
+    // Refusals about a known agent carry its trust score too.
+    expect(byOther.trustScore?.modelVersion).toBe("trust-v2");
     // The other relying party's refusal did not consume the nonce: the right one still verifies it.
     expect(await reasonOf(verifyRequest({ credential: a.credential }, proof))).toBe("verified");
   });

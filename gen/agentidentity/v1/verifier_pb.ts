@@ -129,6 +129,9 @@ export type VerifyResponse = Message<"agentidentity.v1.VerifyResponse"> & {
   grantedScopes: string[];
 
   /**
+   * The agent's trust score: set on every answer about a known agent (refusals included), unset when the
+   * agent could not be identified (e.g. unknown_agent, bad_signature on the credential).
+   *
    * @generated from field: agentidentity.v1.TrustScore trust_score = 7;
    */
   trustScore?: TrustScore | undefined;

@@ -150,10 +150,13 @@ export class Verifier {
     const subject = resolved.subject;
     const refuse = (reason: RefusalCode, jti?: string): Outcome => ({ reason, subject, granted: [], trust: undefined, jti });
     return withAgentState<Outcome>(deps, subject, () => refuse("unknown_agent"), async (state) => {
+      // Every answer about a known agent carries its trust score, refusals included.
+      const refuseKnown = async (reason: RefusalCode, jti?: string) =>
+        ({ kind: "done", value: { ...refuse(reason, jti), trust: await trustOf(deps, state) } }) as const;
       const bound = stateRefusal(state, subject);
-      if (bound !== undefined) return { kind: "done", value: refuse(bound) };
+      if (bound !== undefined) return refuseKnown(bound);
       const signed = await verifyAgentJws(input.proof, state.publicJwk, PROOF_TYP, "proof");
-      if (!signed.ok) return { kind: "done", value: refuse(signed.reason) };
+      if (!signed.ok) return refuseKnown(signed.reason);
       const claims: ProofClaims = readProofClaims(signed.payload);
       const claimRefusal = checkProofClaims(claims, {
         presentedToken: presented.token,
@@ -165,13 +168,13 @@ export class Verifier {
         nowMs: deps.clock.nowMs(),
         skewSeconds: deps.settings.skewSeconds,
       });
-      if (claimRefusal !== undefined) return { kind: "done", value: refuse(claimRefusal, claims.jti) };
+      if (claimRefusal !== undefined) return refuseKnown(claimRefusal, claims.jti);
       const gate = await passGate(deps, "verify", input.caller, state, claims.jti, claims.iat);
       if (gate.kind === "stale") return { kind: "stale" };
-      if (gate.kind === "refused") return { kind: "done", value: refuse(gate.reason, claims.jti) };
+      if (gate.kind === "refused") return refuseKnown(gate.reason, claims.jti);
       const granted = grantedScopes(state, subject);
       const policyRefusal = checkPolicy(state.capabilities, granted, input);
-      if (policyRefusal !== undefined) return { kind: "done", value: refuse(policyRefusal, claims.jti) };
+      if (policyRefusal !== undefined) return refuseKnown(policyRefusal, claims.jti);
       const trust = await trustOf(deps, state);
       return { kind: "done", value: { reason: "verified", subject, granted, trust, jti: claims.jti } };
     });
