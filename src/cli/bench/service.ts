@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Redis } from "ioredis";
+import pg from "pg";
 import pino from "pino";
 import { AdminService } from "../../../gen/agentidentity/v1/admin_pb.js";
 import { AgentRegistryService } from "../../../gen/agentidentity/v1/registry_pb.js";
@@ -16,7 +17,10 @@ import { loadConfig } from "../../config/load.js";
 import { bearer } from "../pilot/clients.js";
 
 export interface BenchServiceOptions {
-  /** Real Postgres instead of embedded PGlite (use a throw-away database: the bench writes to it). */
+  /**
+   * Real Postgres instead of embedded PGlite: the server of this URL gets a throw-away database
+   * (bench_<random>, created through the URL's database and dropped at the end).
+   */
   readonly databaseUrl: string | undefined;
   /** Real Redis instead of the in-memory stores (keys go under a unique prefix, deleted at the end). */
   readonly redisUrl: string | undefined;
@@ -50,10 +54,31 @@ async function deletePrefix(url: string, prefix: string): Promise<void> {
   }
 }
 
+/** Runs one statement on the database named by `url` (CREATE/DROP DATABASE need their own connection). */
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates bench_<random> on the server of `url` and returns its URL and a function dropping it. */
+async function throwAwayDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `bench_${randomBytes(6).toString("hex")}`;
+  await adminQuery(url, `CREATE DATABASE ${name}`);
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return { url: own.toString(), drop: () => adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 export async function startBenchService(options: BenchServiceOptions): Promise<BenchService> {
   const root = mkdtempSync(join(tmpdir(), "aid-bench-"));
   const redisPrefix = `bench:${randomBytes(6).toString("hex")}:`;
   let app: App | undefined;
+  const database = options.databaseUrl === undefined ? undefined : await throwAwayDatabase(options.databaseUrl);
   try {
     const material = await prepareDevelopmentMaterial(join(root, "dev"), () => undefined);
     const config = loadConfig(
@@ -69,7 +94,7 @@ export async function startBenchService(options: BenchServiceOptions): Promise<B
         AGENT_RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
         API_RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
         AUDIT_CHECKPOINT_INTERVAL_SECONDS: "3600",
-        ...(options.databaseUrl !== undefined ? { DATABASE_URL: options.databaseUrl } : {}),
+        ...(database !== undefined ? { DATABASE_URL: database.url } : {}),
         ...(options.redisUrl !== undefined ? { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: redisPrefix } : {}),
       },
       { devMaterial: material },
@@ -99,12 +124,14 @@ export async function startBenchService(options: BenchServiceOptions): Promise<B
           await started.stop(5_000);
           if (options.redisUrl !== undefined) await deletePrefix(options.redisUrl, redisPrefix);
         } finally {
+          await database?.drop();
           rmSync(root, { recursive: true, force: true });
         }
       },
     };
   } catch (e) {
     await app?.stop(5_000);
+    await database?.drop();
     rmSync(root, { recursive: true, force: true });
     throw e;
   }
