@@ -38,8 +38,10 @@ export class RedisInvalidationBus implements InvalidationBus {
     sub.on("error", () => {
       // Reconnects by itself; the gate's state-version check covers messages lost meanwhile.
     });
+    // disconnect() only half-closes the socket: replies already on their way still arrive after close().
+    let closed = false;
     sub.on("message", (channel: string, text: string) => {
-      if (channel !== this.channel) return;
+      if (closed || channel !== this.channel) return;
       const message = parseInvalidation(text);
       if (message !== undefined) handler(message);
     });
@@ -64,6 +66,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     await redisCall(() => subscribed);
     return {
       close: async () => {
+        closed = true;
         sub.disconnect(false);
       },
     };
