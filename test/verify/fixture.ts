@@ -77,9 +77,6 @@ export class FakeIssuer implements CredentialChecker {
           orgId: String(payload.org_id),
           jkt: cnf.jkt,
           capHash: String(payload.cap),
-          exp: Number(payload.exp),
-          jti: String(payload.jti),
-          kid: String(header.kid),
         },
       };
     } catch (e) {

@@ -5,8 +5,8 @@ import { emptyTrustState } from "../trust/state.js";
 import { scoreAt, type TrustScore } from "../trust/score.js";
 import type { VerifierDeps } from "./deps.js";
 import { nonceTtlMsFor } from "./gate.js";
-import type { LimitedEndpoint } from "./ports.js";
-import type { RefusalCode } from "./reasons.js";
+import type { DecisionRecord, LimitedEndpoint } from "./ports.js";
+import { reasonOf, type Reason, type ReasonCode, type RefusalCode } from "./reasons.js";
 import { checkSessionToken } from "./session.js";
 
 /** Who a credential or session token speaks for. */
@@ -29,7 +29,7 @@ export type SubjectResult = { ok: true; subject: Subject } | { ok: false; reason
 export async function resolveSubject(deps: VerifierDeps, presented: Presented, caller: string): Promise<SubjectResult> {
   if (presented.kind === "credential") {
     const r = await deps.credentials.check(presented.token);
-    if (!r.ok) return { ok: false, reason: r.reason === "verified" || r.reason === "unspecified" ? "bad_signature" : r.reason };
+    if (!r.ok) return { ok: false, reason: r.reason };
     const c = r.claims;
     return {
       ok: true,
@@ -148,4 +148,60 @@ export async function trustOf(deps: VerifierDeps, state: AgentState): Promise<Tr
 /** The calling relying party's identity and the audiences configured for it. */
 export function audiencesOf(deps: VerifierDeps, caller: string): readonly string[] {
   return [caller, ...deps.settings.audiencesFor(caller)];
+}
+
+/** What every decision (Verify or handshake) ends with. */
+export interface DecisionOutcome {
+  readonly reason: RefusalCode | "verified";
+  readonly subject: Subject | undefined;
+  readonly jti: string | undefined;
+  readonly trust: TrustScore | undefined;
+}
+
+/** The request-specific fields of a decision's audit record. */
+export type DecisionRequest = Pick<DecisionRecord, "scope" | "operation" | "amountMinor" | "currency" | "requestedScopes">;
+
+/** The answer fields Verify and handshakes share. */
+export interface DecisionAnswer {
+  readonly valid: boolean;
+  readonly reason: Reason;
+  readonly reasonCode: ReasonCode;
+  readonly agentId: string | undefined;
+  readonly orgId: string | undefined;
+  readonly trust: TrustScore | undefined;
+  readonly decisionId: string;
+}
+
+/** Records the decision (acknowledged once its audit batch commits) and returns the shared answer fields. */
+export async function recordDecision(
+  deps: VerifierDeps,
+  kind: DecisionRecord["kind"],
+  who: { readonly caller: string; readonly requestId?: string },
+  outcome: DecisionOutcome,
+  request: DecisionRequest,
+): Promise<DecisionAnswer> {
+  const valid = outcome.reason === "verified";
+  const { decisionId } = await deps.recorder.record({
+    kind,
+    requestId: who.requestId,
+    atMs: deps.clock.nowMs(),
+    caller: who.caller,
+    valid,
+    reasonCode: outcome.reason,
+    agentId: outcome.subject?.agentId,
+    orgId: outcome.subject?.orgId,
+    ...request,
+    jti: outcome.jti,
+    sessionId: outcome.subject?.sessionId,
+    trustScore: outcome.trust?.score,
+  });
+  return {
+    valid,
+    reason: reasonOf(outcome.reason),
+    reasonCode: outcome.reason,
+    agentId: outcome.subject?.agentId,
+    orgId: outcome.subject?.orgId,
+    trust: outcome.trust,
+    decisionId,
+  };
 }

@@ -2,11 +2,11 @@
 import { DomainError, invalidField, invalidFields, notFound, type FieldViolation } from "../errors.js";
 import { newId } from "../ids.js";
 import type { TrustScore } from "../trust/score.js";
-import { audiencesOf, passGate, resolveSubject, stateRefusal, trustOf, withAgentState, type Subject } from "./binding.js";
+import { audiencesOf, passGate, recordDecision, resolveSubject, stateRefusal, trustOf, withAgentState, type Subject } from "./binding.js";
 import type { VerifierDeps } from "./deps.js";
 import { takeGuard } from "./verifier.js";
 import { readReplayClaims, verifyAgentJws, withinSkew } from "./proof.js";
-import { reasonOf, type Reason, type ReasonCode, type RefusalCode } from "./reasons.js";
+import type { Reason, ReasonCode, RefusalCode } from "./reasons.js";
 import { signSessionToken } from "./session.js";
 import { isScope, tokenFault, tokenHash } from "./syntax.js";
 
@@ -102,34 +102,14 @@ export class HandshakeService {
     if (error !== undefined) throw error;
     takeGuard(this.deps, input.caller, "verify_handshake");
     const outcome = await this.evaluate(input);
-    const { decisionId } = await this.deps.recorder.record({
-      kind: "handshake",
-      requestId: input.requestId,
-      atMs: this.deps.clock.nowMs(),
-      caller: input.caller,
-      valid: outcome.reason === "verified",
-      reasonCode: outcome.reason,
-      agentId: outcome.subject?.agentId,
-      orgId: outcome.subject?.orgId,
+    const answer = await recordDecision(this.deps, "handshake", input, outcome, {
       scope: undefined,
       operation: undefined,
       amountMinor: undefined,
       currency: undefined,
       requestedScopes: outcome.requested,
-      jti: outcome.jti,
-      sessionId: undefined,
-      trustScore: outcome.trust?.score,
     });
-    return {
-      valid: outcome.reason === "verified",
-      reason: reasonOf(outcome.reason),
-      reasonCode: outcome.reason,
-      agentId: outcome.subject?.agentId,
-      orgId: outcome.subject?.orgId,
-      proposal: outcome.proposal,
-      trust: outcome.trust,
-      decisionId,
-    };
+    return { ...answer, proposal: outcome.proposal };
   }
 
   private async evaluate(input: HandshakeInput): Promise<Outcome> {

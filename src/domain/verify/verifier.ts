@@ -5,6 +5,7 @@ import {
   audiencesOf,
   grantedScopes,
   passGate,
+  recordDecision,
   resolveSubject,
   stateRefusal,
   trustOf,
@@ -16,7 +17,7 @@ import type { VerifierDeps } from "./deps.js";
 import type { LimitedEndpoint } from "./ports.js";
 import { checkPolicy } from "./policy.js";
 import { checkProofClaims, readProofClaims, verifyAgentJws, PROOF_TYP, type ProofClaims } from "./proof.js";
-import { reasonOf, type Reason, type ReasonCode, type RefusalCode } from "./reasons.js";
+import type { Reason, ReasonCode, RefusalCode } from "./reasons.js";
 import { isCurrency, isScope, tokenFault } from "./syntax.js";
 
 export interface VerifyInput {
@@ -113,34 +114,14 @@ export class Verifier {
     takeGuard(this.deps, input.caller, "verify");
     const presented = input.presented as Presented;
     const outcome = await this.evaluate(input, presented);
-    const { decisionId } = await this.deps.recorder.record({
-      kind: "verify",
-      requestId: input.requestId,
-      atMs: this.deps.clock.nowMs(),
-      caller: input.caller,
-      valid: outcome.reason === "verified",
-      reasonCode: outcome.reason,
-      agentId: outcome.subject?.agentId,
-      orgId: outcome.subject?.orgId,
+    const answer = await recordDecision(this.deps, "verify", input, outcome, {
       scope: input.scope,
       operation: input.operation,
       amountMinor: input.amountMinor,
       currency: input.currency,
       requestedScopes: undefined,
-      jti: outcome.jti,
-      sessionId: outcome.subject?.sessionId,
-      trustScore: outcome.trust?.score,
     });
-    return {
-      valid: outcome.reason === "verified",
-      reason: reasonOf(outcome.reason),
-      reasonCode: outcome.reason,
-      agentId: outcome.subject?.agentId,
-      orgId: outcome.subject?.orgId,
-      grantedScopes: outcome.granted,
-      trust: outcome.trust,
-      decisionId,
-    };
+    return { ...answer, grantedScopes: outcome.granted };
   }
 
   private async evaluate(input: VerifyInput, presented: Presented): Promise<Outcome> {
