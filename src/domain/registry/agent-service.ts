@@ -1,4 +1,5 @@
 /** Agent lifecycle: register, revoke, rotate key, update capabilities, read and list. One transaction each. */
+import type { JsonObject } from "../audit/canonical-json.js";
 import type { Clock } from "../clock.js";
 import { DomainError, invalidFields, notFound, type FieldViolation } from "../errors.js";
 import { newId } from "../ids.js";
@@ -8,7 +9,7 @@ import { verifyPossessionProof } from "../keys/possession-proof.js";
 import { jwkThumbprint } from "../keys/thumbprint.js";
 import type { Agent, AgentStatus, CapabilityManifest, Page } from "../model.js";
 import type { Actor } from "../peer.js";
-import type { PageRequest, ReadStores, UnitOfWork } from "../storage.js";
+import type { PageRequest, ReadStores, Stores, UnitOfWork } from "../storage.js";
 import { requireAdminFor, requireReadAccess, type RelyingPartyOrgs } from "./access.js";
 import type { CredentialMinting } from "./credential-minting.js";
 import { manifestHash } from "./manifest-hash.js";
@@ -86,15 +87,10 @@ export class AgentService {
     const credential = await this.deps.minting.sign(agent);
     await this.deps.uow.run(async (tx) => {
       await tx.agents.insert(agent);
-      tx.audit.record({
-        id: newId("evt"),
-        timeMs: nowMs,
-        actor: actor.identity,
-        action: "agent.registered",
-        target: agent.id,
-        orgId: agent.orgId,
-        requestId: actor.requestId,
-        details: { display_name: agent.displayName, key_thumbprint: agent.keyThumbprint, manifest_hash: agent.manifestHash },
+      recordAgentEvent(tx, actor, nowMs, "agent.registered", agent, {
+        display_name: agent.displayName,
+        key_thumbprint: agent.keyThumbprint,
+        manifest_hash: agent.manifestHash,
       });
       await this.deps.minting.record(tx, actor, agent, credential, "register");
     });
@@ -114,15 +110,9 @@ export class AgentService {
     const result = await this.deps.uow.run(async (tx) => {
       const revoked = await tx.agents.revoke(agentId, { by: actor.identity, reason: reason.trim(), atMs: nowMs });
       if (revoked.changed) {
-        tx.audit.record({
-          id: newId("evt"),
-          timeMs: nowMs,
-          actor: actor.identity,
-          action: "agent.revoked",
-          target: agentId,
-          orgId: revoked.agent.orgId,
-          requestId: actor.requestId,
-          details: { reason: reason.trim(), state_version: revoked.agent.stateVersion },
+        recordAgentEvent(tx, actor, nowMs, "agent.revoked", revoked.agent, {
+          reason: reason.trim(),
+          state_version: revoked.agent.stateVersion,
         });
       }
       return revoked;
@@ -161,15 +151,10 @@ export class AgentService {
     const agent = await this.deps.uow.run(async (tx) => {
       const rotated = await tx.agents.rotateKey(agentId, { publicJwk, keyThumbprint: thumbprint, atMs: nowMs });
       requireUnchangedManifest(rotated, current.manifestHash);
-      tx.audit.record({
-        id: newId("evt"),
-        timeMs: nowMs,
-        actor: actor.identity,
-        action: "agent.key_rotated",
-        target: agentId,
-        orgId: rotated.orgId,
-        requestId: actor.requestId,
-        details: { old_key_thumbprint: current.keyThumbprint, key_thumbprint: thumbprint, state_version: rotated.stateVersion },
+      recordAgentEvent(tx, actor, nowMs, "agent.key_rotated", rotated, {
+        old_key_thumbprint: current.keyThumbprint,
+        key_thumbprint: thumbprint,
+        state_version: rotated.stateVersion,
       });
       await this.deps.minting.record(tx, actor, rotated, credential, "rotate_key");
       return rotated;
@@ -194,15 +179,10 @@ export class AgentService {
     const agent = await this.deps.uow.run(async (tx) => {
       const updated = await tx.agents.updateCapabilities(agentId, { capabilities, manifestHash: hash, atMs: nowMs });
       if (updated.keyThumbprint !== current.keyThumbprint) throw concurrentChange();
-      tx.audit.record({
-        id: newId("evt"),
-        timeMs: nowMs,
-        actor: actor.identity,
-        action: "agent.capabilities_updated",
-        target: agentId,
-        orgId: updated.orgId,
-        requestId: actor.requestId,
-        details: { old_manifest_hash: current.manifestHash, manifest_hash: hash, state_version: updated.stateVersion },
+      recordAgentEvent(tx, actor, nowMs, "agent.capabilities_updated", updated, {
+        old_manifest_hash: current.manifestHash,
+        manifest_hash: hash,
+        state_version: updated.stateVersion,
       });
       await this.deps.minting.record(tx, actor, updated, credential, "update_capabilities");
       return updated;
@@ -245,6 +225,27 @@ export class AgentService {
     if (agent === undefined) throw notFound("agent.not_found", "agent");
     return agent;
   }
+}
+
+/** Records a change to an agent in the transaction's audit log, by the calling actor. */
+function recordAgentEvent(
+  tx: Stores,
+  actor: Actor,
+  nowMs: number,
+  action: string,
+  agent: { readonly id: string; readonly orgId: string },
+  details: JsonObject,
+): void {
+  tx.audit.record({
+    id: newId("evt"),
+    timeMs: nowMs,
+    actor: actor.identity,
+    action,
+    target: agent.id,
+    orgId: agent.orgId,
+    requestId: actor.requestId,
+    details,
+  });
 }
 
 function requireActive(agent: Agent): void {
