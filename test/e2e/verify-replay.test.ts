@@ -1,4 +1,5 @@
 // End to end over real mTLS: one proof verified once (50 concurrent sends, one app and two replicas), store restarts, lost invalidations.
+import { deleteKeysWithPrefix } from "../../src/adapters/redis/keyspace.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import {
-  deleteKeysUnder,
   eventually,
   LocalRedisServer,
   proofFor,
@@ -64,7 +64,7 @@ describe.each(stores)("one app, $name replay store", ({ redis }) => {
     const verifier = t.verifier();
     expect((await verifier.verify(verifyRequest({ credential: a.credential }, proof))).reasonCode).toBe("verified");
     expect(t.config.storage.redisKeyPrefix).toBe(r.prefix);
-    expect(await deleteKeysUnder(r.url, t.config.storage.redisKeyPrefix)).toBeGreaterThan(0);
+    expect(await deleteKeysWithPrefix(r.url, t.config.storage.redisKeyPrefix)).toBeGreaterThan(0);
 
     const again = await verifier.verify(verifyRequest({ credential: a.credential }, proof));
     expect(again.valid).toBe(false);
@@ -139,7 +139,7 @@ describe.skipIf(postgres === undefined || !redisServerAvailable())(
       server = await LocalRedisServer.start();
       admin = server.connect();
       const prefix = `test:${Math.random().toString(36).slice(2)}:`;
-      redis = { url: server.url, prefix, cleanup: async () => void (await deleteKeysUnder(server.url, prefix)) };
+      redis = { url: server.url, prefix, cleanup: async () => void (await deleteKeysWithPrefix(server.url, prefix)) };
       a = await startTestApp({ database: postgres!, redis });
       const ofA = await subscribers();
       b = await startTestApp({ database: postgres!, redis, shareDatabaseOf: a });

@@ -190,24 +190,6 @@ export function metricValue(text: string, name: string, labels: Readonly<Record<
   return matches[0] ?? 0;
 }
 
-/** Deletes every key under `prefix` (SCAN + DEL): Redis "restarted empty" for one app. Returns the count. */
-export async function deleteKeysUnder(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
 /** A free loopback TCP port (bound and released). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 /** Test databases and Redis: PGlite always, real Postgres/Redis when TEST_DATABASE_URL/TEST_REDIS_URL are set. */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import { deleteKeysWithPrefix } from "../../src/adapters/redis/keyspace.js";
 import pg from "pg";
 import { openPglite, openPostgres, type Database } from "../../src/adapters/sql/database.js";
 import { migrate } from "../../src/adapters/sql/migrations.js";
@@ -108,18 +108,7 @@ export function redisTarget(): RedisTarget | undefined {
     url,
     prefix,
     async cleanup(): Promise<void> {
-      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-      await redis.connect();
-      try {
-        let cursor = "0";
-        do {
-          const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== "0");
-      } finally {
-        redis.disconnect();
-      }
+      await deleteKeysWithPrefix(url, prefix);
     },
   };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { Redis } from "ioredis";
+import { deleteKeysWithPrefix } from "../../adapters/redis/keyspace.js";
 import pg from "pg";
 import pino from "pino";
 import { AdminService } from "../../../gen/agentidentity/v1/admin_pb.js";
@@ -38,21 +38,6 @@ export interface BenchService {
 
 /** Limits far above what the bench sends, so it measures the work and not the refusals. */
 const UNLIMITED_PER_MINUTE = "1000000";
-
-async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Runs one statement on the database named by `url` (CREATE/DROP DATABASE need their own connection). */
 async function adminQuery(url: string, sql: string): Promise<void> {
@@ -122,7 +107,7 @@ export async function startBenchService(options: BenchServiceOptions): Promise<B
       async close() {
         try {
           await started.stop(5_000);
-          if (options.redisUrl !== undefined) await deletePrefix(options.redisUrl, redisPrefix);
+          if (options.redisUrl !== undefined) await deleteKeysWithPrefix(options.redisUrl, redisPrefix);
         } finally {
           await database?.drop();
           rmSync(root, { recursive: true, force: true });
