@@ -1,12 +1,18 @@
 /** Process entry: load and validate the config once, build the app, listen; SIGTERM/SIGINT stop it gracefully. */
 import { buildApp } from "./app.js";
 import { isConfigError } from "./config/errors.js";
+import { unsupportedNodeVersion } from "./config/node-version.js";
 import { loadStartupConfig } from "./config/startup.js";
 import { createLogger } from "./telemetry/logger.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
+  const unsupported = unsupportedNodeVersion(process.version);
+  if (unsupported !== undefined) {
+    process.stderr.write(`${unsupported}\n`);
+    process.exit(1);
+  }
   const generated: string[] = [];
   let config;
   try {

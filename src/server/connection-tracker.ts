@@ -2,11 +2,7 @@
 import type { Server as NetServer, Socket } from "node:net";
 import type { Http2Session } from "node:http2";
 import type { TLSSocket } from "node:tls";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-
-type AnyRequest = IncomingMessage | Http2ServerRequest;
-type AnyResponse = ServerResponse | Http2ServerResponse;
+import type { AnyRequest, AnyResponse } from "./http-types.js";
 
 /** A request listener usable by node:http and node:http2 servers (what connectNodeAdapter returns). */
 export type NodeHandler = (req: AnyRequest, res: AnyResponse) => void;

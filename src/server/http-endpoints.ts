@@ -1,12 +1,9 @@
 /** Plain HTTP endpoints: /healthz, /readyz, /metrics and /.well-known/jwks.json (sidecar and browser listeners). */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Logger } from "../telemetry/logger.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { HealthRegistry } from "./health-registry.js";
+import { writeHead, type AnyRequest, type AnyResponse } from "./http-types.js";
 
-type AnyRequest = IncomingMessage | Http2ServerRequest;
-type AnyResponse = ServerResponse | Http2ServerResponse;
 
 export const JWKS_PATH = "/.well-known/jwks.json";
 
@@ -19,7 +16,7 @@ export interface HttpEndpointOptions {
 }
 
 function send(res: AnyResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": contentType, "cache-control": "no-store", ...extra });
+  writeHead(res, status, { "content-type": contentType, "cache-control": "no-store", ...extra });
   res.end(body);
 }
 

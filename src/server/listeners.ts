@@ -10,6 +10,7 @@ import type { ConnectionTracker, NodeHandler } from "./connection-tracker.js";
 import { JWKS_PATH, serveJwks, sidecarEndpoint } from "./http-endpoints.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
 import { createSniffingServer } from "./h2c-sniffer.js";
+import { writeHead } from "./http-types.js";
 import { REQUEST_ID_HEADER } from "./interceptors/request-id.js";
 
 /** PEM material of a TLS listener. */
@@ -57,7 +58,7 @@ export function createBrowserListener(
       res.setHeader("vary", "origin");
       res.setHeader("access-control-expose-headers", exposeHeaders);
       if (req.method === "OPTIONS") {
-        res.writeHead(204, {
+        writeHead(res, 204, {
           "access-control-allow-methods": cors.allowedMethods.join(", "),
           "access-control-allow-headers": allowHeaders,
           "access-control-max-age": "7200",
@@ -66,7 +67,7 @@ export function createBrowserListener(
         return;
       }
     } else if (req.method === "OPTIONS") {
-      res.writeHead(403);
+      writeHead(res, 403);
       res.end();
       return;
     }
