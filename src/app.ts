@@ -11,31 +11,22 @@ import { loadFileSigner } from "./adapters/signer/file-signer.js";
 import { createKmsSigner } from "./adapters/signer/kms-signer.js";
 import { openPglite, openPostgres, type Database } from "./adapters/sql/database.js";
 import { migrate } from "./adapters/sql/migrations.js";
-import { createSqlStorage } from "./adapters/sql/storage.js";
+import { createSqlPersister } from "./adapters/sql/persister.js";
 import { AgentRegistryService } from "../gen/agentidentity/v1/registry_pb.js";
 import { apiRoutes } from "./api/routes.js";
 import { readPrivateJwkFile } from "./config/jwk-file.js";
 import type { Config } from "./config/types.js";
-import { AuditedTokenExchanger } from "./domain/admin/audited-exchange.js";
-import { AdminTokenService } from "./domain/admin/token-service.js";
+import { createAdmin } from "./domain/admin/index.js";
+import { createAgents } from "./domain/agents/index.js";
 import { signCheckpoint } from "./domain/audit/checkpoint-jws.js";
-import { createCheckpointer } from "./domain/audit/checkpointer.js";
-import { auditDecisionRecorder } from "./domain/audit/decision-recorder.js";
-import { createDecisionWriter } from "./domain/audit/decision-writer.js";
+import { auditDecisionRecorder, createAudit, createCheckpointer, createDecisionWriter } from "./domain/audit/index.js";
 import { systemClock, type Clock } from "./domain/clock.js";
-import { CredentialVerifier } from "./domain/issuer/credentials.js";
-import { buildJwks } from "./domain/issuer/jwks.js";
-import { IssuerKeySet } from "./domain/issuer/key-set.js";
-import { createSignerProbe } from "./domain/issuer/signer-probe.js";
-import type { Signer } from "./domain/issuer/signer.js";
-import { AgentService } from "./domain/registry/agent-service.js";
-import { AuditQuery } from "./domain/registry/audit-query.js";
-import { CredentialMinting } from "./domain/registry/credential-minting.js";
-import { OrgService } from "./domain/registry/org-service.js";
-import { AgentChangePropagator } from "./domain/registry/propagation.js";
-import { CredentialRenewal } from "./domain/registry/renewal.js";
+import { buildJwks, createCredentials, createSignerProbe, type IssuerKeySet } from "./domain/credentials/index.js";
+import type { Signer } from "./domain/keys/index.js";
+import { createOrgs } from "./domain/orgs/index.js";
 import { TelemetryService } from "./domain/registry/telemetry-service.js";
 import { decodeTrustState } from "./domain/registry/trust-state-codec.js";
+import { createRenewal } from "./domain/renewal/index.js";
 import { CachedTrustStateSource } from "./domain/trust/source.js";
 import { AgentStateCache } from "./domain/verify/agent-state-cache.js";
 import { CallerGuard, guardOptionsFor } from "./domain/verify/caller-guard.js";
@@ -139,7 +130,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const db = await openDatabase(config, logger);
     closers.add(() => db.close());
     await migrate(db, { logger: { info: (message) => logger.info(message) } });
-    const storage = createSqlStorage(db);
+    const storage = createSqlPersister(db);
     health.register("postgres", async () => void (await db.query("SELECT 1")), { intervalMs: DEPENDENCY_PROBE_MS });
 
     // Redis (or the in-memory stores).
@@ -180,10 +171,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
     // Issuer.
     const signer = await openIssuerSigner(config, closers);
-    const keySet = new IssuerKeySet({
-      repository: storage.read.issuerKeys,
+    const { keySet, minting, verifier: credentialVerifier } = createCredentials({
+      signer,
+      issuerKeys: storage.read.issuerKeys,
       clock,
-      maxCredentialTtlSeconds: config.issuer.credentialTtlSeconds,
+      issuerUrl: config.issuer.issuerUrl,
+      credentialTtlSeconds: config.issuer.credentialTtlSeconds,
     });
     await keySet.ensureActive(signer);
     // A signer outage degrades only the issuing RPCs; Verify keeps serving. The probe signs on its own timer.
@@ -192,7 +185,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       health.report("signer", status.ok ? { ok: true } : { ok: false, error: status.error ?? "signer failed" }),
     );
     closers.add(() => signerProbe.stop());
-    const credentialVerifier = new CredentialVerifier({ keySet, issuer: config.issuer.issuerUrl, clock });
 
     // Verify path state.
     const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, gate);
@@ -254,35 +246,30 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
     // Admin authentication.
     const adminSigner = await loadFileSigner(config.admin.jwtPrivateJwkFile, { variable: "ADMIN_JWT_PRIVATE_JWK_FILE" });
-    const adminTokens = new AdminTokenService({
+    const admin = createAdmin({
       issuerUrl: config.issuer.issuerUrl,
       apiKeyHashes: config.admin.apiKeyHashes,
       maxTtlSeconds: config.admin.jwtMaxTtlSeconds,
       signer: adminSigner,
       clock,
+      uow: storage.unitOfWork,
       onAdminAuth: (result) => metrics.adminAuthTotal.inc({ result }),
     });
 
     // Registry.
-    const minting = new CredentialMinting({
-      signer,
-      keySet,
-      clock,
-      issuerUrl: config.issuer.issuerUrl,
-      credentialTtlSeconds: config.issuer.credentialTtlSeconds,
-    });
     const relyingPartyOrgs = config.peers.relyingPartyOrgs;
-    const agents = new AgentService({
+    const { agents } = createAgents({
       uow: storage.unitOfWork,
       reads: storage.read,
       clock,
       minting,
-      propagator: new AgentChangePropagator(gate, bus),
+      versions: gate,
+      bus,
       serviceAudience: config.issuer.issuerUrl,
       proofSkewSeconds: config.verify.proofSkewSeconds,
       relyingPartyOrgs,
     });
-    const renewal = new CredentialRenewal({
+    const { renewal } = createRenewal({
       uow: storage.unitOfWork,
       clock,
       agents,
@@ -307,12 +294,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       logger,
       metrics,
       health,
-      adminAuthenticator: adminTokens,
+      adminAuthenticator: admin.authenticator,
       tls: options.tls,
       routes: apiRoutes({
-        tokens: new AuditedTokenExchanger(adminTokens, storage.unitOfWork, clock),
-        orgs: new OrgService({ uow: storage.unitOfWork, reads: storage.read, clock }),
-        audit: new AuditQuery(storage.read.audit, keySet, clock),
+        tokens: admin.exchanger,
+        orgs: createOrgs({ uow: storage.unitOfWork, reads: storage.read, clock }).orgs,
+        audit: createAudit({ reader: storage.read.audit, issuerKeys: keySet, clock }).query,
         agents,
         renewal,
         telemetry,

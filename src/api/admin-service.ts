@@ -12,13 +12,13 @@ import {
   ListAuditEventsResponseSchema,
   ListOrgsResponseSchema,
 } from "../../gen/agentidentity/v1/admin_pb.js";
-import type { AdminTokenExchanger } from "../domain/admin/ports.js";
 import { invalidField } from "../domain/errors.js";
-import type { AuditQuery } from "../domain/registry/audit-query.js";
-import type { OrgService } from "../domain/registry/org-service.js";
 import { actorOf } from "./actor.js";
 import { auditEventToPb, checkpointToPb } from "./convert-audit.js";
 import { orgTierFromPb, orgToPb } from "./convert.js";
+import type { AdminTokenExchanger } from "../domain/admin/index.js";
+import type { AuditQuery } from "../domain/audit/index.js";
+import type { OrgService } from "../domain/orgs/index.js";
 
 /** The request header that carries the admin API key (never a message field, so it is never logged). */
 export const ADMIN_API_KEY_HEADER = "x-admin-api-key";

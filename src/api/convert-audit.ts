@@ -7,7 +7,7 @@ import {
   type AuditCheckpoint as PbCheckpoint,
   type AuditEvent as PbAuditEvent,
 } from "../../gen/agentidentity/v1/common_pb.js";
-import type { AuditCheckpointRecord, AuditEventRecord } from "../domain/audit/chain.js";
+import type { AuditCheckpointRecord, AuditEventRecord } from "../domain/audit/index.js";
 
 export function auditEventToPb(e: AuditEventRecord): PbAuditEvent {
   return create(AuditEventSchema, {

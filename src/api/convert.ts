@@ -14,7 +14,8 @@ import {
   type Credential as PbCredential,
   type Org as PbOrg,
 } from "../../gen/agentidentity/v1/common_pb.js";
-import type { Agent, AgentStatus, CapabilityManifest, Org, OrgTier } from "../domain/model.js";
+import type { Agent, AgentStatus, CapabilityManifest } from "../domain/agents/index.js";
+import type { Org, OrgTier } from "../domain/orgs/index.js";
 
 export function timestamp(ms: number | undefined): Timestamp | undefined {
   return ms === undefined ? undefined : timestampFromMs(ms);

@@ -14,14 +14,14 @@ import {
   RotateAgentKeyResponseSchema,
   UpdateCapabilitiesResponseSchema,
 } from "../../gen/agentidentity/v1/registry_pb.js";
-import type { JsonObject } from "../domain/audit/canonical-json.js";
 import { invalidField } from "../domain/errors.js";
-import type { AgentService } from "../domain/registry/agent-service.js";
-import type { CredentialRenewal } from "../domain/registry/renewal.js";
 import type { TelemetryService } from "../domain/registry/telemetry-service.js";
 import { actorOf } from "./actor.js";
 import { agentStatusFromPb, agentToPb, credentialToPb, manifestFromPb } from "./convert.js";
 import { trustScoreToPb } from "./convert-trust.js";
+import type { JsonObject } from "../domain/json.js";
+import type { AgentService } from "../domain/agents/index.js";
+import type { CredentialRenewal } from "../domain/renewal/index.js";
 
 export interface RegistryHandlerDeps {
   readonly agents: AgentService;

@@ -11,12 +11,11 @@ import {
   VerifyHandshakeResponseSchema,
   VerifyResponseSchema,
 } from "../../gen/agentidentity/v1/verifier_pb.js";
-import type { IssuerKeySet } from "../domain/issuer/key-set.js";
-import { buildJwks } from "../domain/issuer/jwks.js";
 import type { HandshakeService } from "../domain/verify/handshake.js";
 import type { Verifier } from "../domain/verify/verifier.js";
 import { actorOf } from "./actor.js";
 import { trustScoreToPb } from "./convert-trust.js";
+import { buildJwks, type IssuerKeySet } from "../domain/credentials/index.js";
 
 export interface VerifierHandlerDeps {
   readonly verifier: Verifier;

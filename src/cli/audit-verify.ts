@@ -3,8 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { verifyCheckpointJws } from "../domain/audit/checkpoint-jws.js";
-import { ExportFormatError, parseExportFile } from "../domain/audit/export-file.js";
-import { verifyExport } from "../domain/audit/verify-export.js";
+import { ExportFormatError, parseExportFile, verifyExport } from "../domain/audit/index.js";
 
 const USAGE = "usage: npm run audit:verify -- <export file>";
 

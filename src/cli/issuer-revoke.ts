@@ -8,13 +8,12 @@ import { pathToFileURL } from "node:url";
 import { createRedis, waitForRedis } from "../adapters/redis/connection.js";
 import { RedisInvalidationBus } from "../adapters/redis/invalidation-bus.js";
 import { openPostgres } from "../adapters/sql/database.js";
-import { sqlIssuerKeyRepository } from "../adapters/sql/issuer-key-repository.js";
 import { readDotEnv, withDotEnv, type Environment } from "../config/env-file.js";
 import { projectRoot } from "../config/project-root.js";
 import { systemClock, type Clock } from "../domain/clock.js";
-import { IssuerKeySet } from "../domain/issuer/key-set.js";
-import type { IssuerKeyRecord, IssuerKeyRepository } from "../domain/issuer/ports.js";
 import type { InvalidationBus } from "../domain/verify/invalidation.js";
+import { type IssuerKeyRecord, type IssuerKeyRepository, IssuerKeySet } from "../domain/credentials/index.js";
+import { sqlIssuerKeyRepository } from "../adapters/sql/persister-credentials.js";
 
 const USAGE = "usage: npm run issuer:revoke -- <kid> [--force]   |   npm run issuer:revoke -- --list";
 /** The publication window does not matter for a revoke; the key set needs a value. */

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { JWK } from "jose";
 import { SecretFileExistsError, writeSecretFile } from "../adapters/signer/secret-file.js";
-import { jwkThumbprint } from "../domain/keys/thumbprint.js";
+import { jwkThumbprint } from "../domain/keys/index.js";
 
 const USAGE = "usage: npm run keygen:issuer -- [--out <file>] [--force]   (default file: $ISSUER_PRIVATE_JWK_FILE)";
 

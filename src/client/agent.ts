@@ -1,9 +1,9 @@
 /** The agent-side helper: holds the agent's private key, makes proofs, handshakes and possession proofs, renews. */
 import { calculateJwkThumbprint, importJWK, type JWK } from "jose";
 import { systemClock, type Clock } from "../domain/clock.js";
-import type { AgentPublicJwk } from "../domain/model.js";
 import { tokenHash } from "../domain/verify/syntax.js";
 import { HANDSHAKE_TYP, newJti, POP_TYP, PROOF_TYP, signAgentJws } from "./tokens.js";
+import type { AgentPublicJwk } from "../domain/keys/index.js";
 
 type SigningKey = Awaited<ReturnType<typeof importJWK>>;
 

@@ -1,12 +1,12 @@
 /** The secret-bearing parts of the config: TLS material, admin API keys and admin-token key, issuer key. */
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { hashAdminApiKey, MIN_ADMIN_API_KEY_LENGTH, PLACEHOLDER_ADMIN_API_KEY } from "../domain/admin/api-keys.js";
 import type { DevMaterial } from "./dev-material.js";
 import type { EnvReader } from "./env-reader.js";
 import { unreadableReason } from "./files.js";
 import { privateJwkFileProblem, type PrivateKeyCurve } from "./jwk-file.js";
 import type { Config, Mode } from "./types.js";
+import { hashAdminApiKey, MIN_ADMIN_API_KEY_LENGTH, PLACEHOLDER_ADMIN_API_KEY } from "../domain/admin/index.js";
 
 /** What the section readers share: the reader, the mode, where relative paths start, generated dev material. */
 export interface SectionContext {

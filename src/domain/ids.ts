@@ -1,5 +1,6 @@
 /** Typed resource ids: a type prefix and 130 random bits in lower-case Crockford base32. */
 import { randomBytes } from "node:crypto";
+import { invalidField } from "./errors.js";
 
 export type IdPrefix = "org" | "agt" | "evt" | "crd" | "ses" | "prp" | "tev" | "key";
 
@@ -19,4 +20,14 @@ const ID_PATTERN = /^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$/;
 /** True when `value` is syntactically an id of the given type. */
 export function isId(prefix: IdPrefix, value: string): boolean {
   return value.startsWith(`${prefix}_`) && ID_PATTERN.test(value);
+}
+
+/** invalid_argument on org_id unless it is syntactically an org id. */
+export function requireOrgId(orgId: string, field = "org_id"): void {
+  if (!isId("org", orgId)) throw invalidField("org.invalid_id", field, "must be an org id (org_...)");
+}
+
+/** invalid_argument on agent_id unless it is syntactically an agent id. */
+export function requireAgentId(agentId: string, field = "agent_id"): void {
+  if (!isId("agt", agentId)) throw invalidField("agent.invalid_id", field, "must be an agent id (agt_...)");
 }

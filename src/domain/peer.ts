@@ -30,8 +30,3 @@ export interface Actor {
   readonly admin: AdminPrincipal | undefined;
   readonly peer: Peer | undefined;
 }
-
-/** Refuses an org-scoped admin acting outside its organisation. */
-export function adminMayActOn(admin: AdminPrincipal, orgId: string): boolean {
-  return admin.orgId === undefined || admin.orgId === orgId;
-}

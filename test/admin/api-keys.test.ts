@@ -1,8 +1,9 @@
 /** Admin API key hashing and the all-hashes comparison; the failure window on its own. */
 import { describe, expect, it } from "vitest";
-import { apiKeyMatches, hashAdminApiKey } from "../../src/domain/admin/api-keys.js";
+import { apiKeyMatches } from "../../src/domain/admin/api-keys.js";
 import { FailureLimiter } from "../../src/domain/admin/failure-limiter.js";
 import { ManualClock } from "../../src/domain/clock.js";
+import { hashAdminApiKey } from "../../src/domain/admin/index.js";
 
 describe("apiKeyMatches", () => {
   it("matches any configured hash and nothing else", () => {

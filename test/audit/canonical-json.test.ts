@@ -1,6 +1,7 @@
 /** RFC 8785 canonical JSON against the RFC's own examples and the edge cases we rely on. */
 import { describe, expect, it } from "vitest";
-import { canonicalJson, type JsonValue } from "../../src/domain/audit/canonical-json.js";
+import type { JsonValue } from "../../src/domain/json.js";
+import { canonicalJson } from "../../src/domain/audit/index.js";
 
 describe("canonicalJson (RFC 8785)", () => {
   it("serialises the RFC 8785 section 3.2.2 sample exactly", () => {

@@ -5,29 +5,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres, type Database } from "../../src/adapters/sql/database.js";
-import { createSqlStorage, type SqlStorage } from "../../src/adapters/sql/storage.js";
 import { auditVerify } from "../../src/cli/audit-verify.js";
-import { sealEvents } from "../../src/domain/audit/chain.js";
-import { createCheckpointer } from "../../src/domain/audit/checkpointer.js";
 import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/checkpoint-jws.js";
-import { createDecisionWriter } from "../../src/domain/audit/decision-writer.js";
-import { buildAuditExport } from "../../src/domain/audit/export.js";
-import { formatExportFile } from "../../src/domain/audit/export-file.js";
-import { verifyExport } from "../../src/domain/audit/verify-export.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import type { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
 import { databaseTargets, type TestDatabase } from "../support/databases.js";
 import { org } from "../storage/fixtures.js";
 import { auditInput, T0, tempFile, testSigner } from "./support.js";
+import { buildAuditExport, createCheckpointer, createDecisionWriter, formatExportFile, sealEvents, verifyExport } from "../../src/domain/audit/index.js";
+import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
 
 const CHANGES = 200;
 
 describe.each(databaseTargets())("audit chain on $name", (target) => {
   let db: TestDatabase;
   let second: Database;
-  let storage: SqlStorage;
-  let otherStorage: SqlStorage;
+  let storage: SqlPersister;
+  let otherStorage: SqlPersister;
   const signer = testSigner();
   const clock = new ManualClock(T0);
 
@@ -35,21 +30,21 @@ describe.each(databaseTargets())("audit chain on $name", (target) => {
     db = await target.open();
     // Postgres: a second, separate pool on the same database stands in for a second process.
     second = db.url === undefined ? db : openPostgres(db.url, { max: 10 });
-    storage = createSqlStorage(db);
-    otherStorage = createSqlStorage(second);
+    storage = createSqlPersister(db);
+    otherStorage = createSqlPersister(second);
   });
   afterAll(async () => {
     if (second !== db) await second.close();
     await db.dispose();
   });
 
-  async function verifyWholeChain(s: SqlStorage): Promise<Awaited<ReturnType<typeof verifyExport>>> {
+  async function verifyWholeChain(s: SqlPersister): Promise<Awaited<ReturnType<typeof verifyExport>>> {
     const doc = await buildAuditExport(s.read.audit, { startSeq: 0, endSeq: 0 }, signer.jwks, clock.nowMs());
     return verifyExport(doc, verifyCheckpointJws);
   }
 
   it(`${CHANGES} concurrent changes from two pools form one unbroken chain`, async () => {
-    const change = (s: SqlStorage, i: number): Promise<void> =>
+    const change = (s: SqlPersister, i: number): Promise<void> =>
       s.unitOfWork.run(async (tx) => {
         const o = org({ createdAtMs: T0 + i });
         await tx.orgs.insert(o);

@@ -1,10 +1,8 @@
 /** The group-commit decision writer: batching, back-pressure, failed batches, flush on close. */
 import { describe, expect, it } from "vitest";
-import type { AuditEventInput } from "../../src/domain/audit/chain.js";
-import { createDecisionWriter } from "../../src/domain/audit/decision-writer.js";
 import { DomainError } from "../../src/domain/errors.js";
-import type { AuditBatchAppender } from "../../src/domain/storage.js";
 import { auditInput } from "./support.js";
+import { type AuditBatchAppender, type AuditEventInput, createDecisionWriter } from "../../src/domain/audit/index.js";
 
 /** A behavioural appender: commits batches when released, or fails them. */
 function gatedAppender(): AuditBatchAppender & {

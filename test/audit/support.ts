@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JWK } from "jose";
-import type { AuditEventInput } from "../../src/domain/audit/chain.js";
 import { newId } from "../../src/domain/ids.js";
-import type { Signer } from "../../src/domain/issuer/signer.js";
+import type { Signer } from "../../src/domain/keys/index.js";
+import type { AuditEventInput } from "../../src/domain/audit/index.js";
 
 /** An in-process ES256 signer over a fresh P-256 key (raw R||S signatures, as the port demands). */
 export function testSigner(kid = "test-issuer-key"): Signer & { readonly jwks: string } {

@@ -3,11 +3,9 @@ import { fromJson, toJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ExportAuditResponseSchema } from "../../gen/agentidentity/v1/admin_pb.js";
 import { auditVerify } from "../../src/cli/audit-verify.js";
-import { GENESIS_HASH, sealEvents, type AuditCheckpointRecord, type AuditEventRecord } from "../../src/domain/audit/chain.js";
 import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/checkpoint-jws.js";
-import { formatExportFile, parseExportFile, type AuditExport } from "../../src/domain/audit/export-file.js";
-import { verifyExport } from "../../src/domain/audit/verify-export.js";
 import { auditInput, T0, tempFile, testSigner } from "./support.js";
+import { type AuditCheckpointRecord, type AuditEventRecord, type AuditExport, formatExportFile, GENESIS_HASH, parseExportFile, sealEvents, verifyExport } from "../../src/domain/audit/index.js";
 
 const signer = testSigner();
 

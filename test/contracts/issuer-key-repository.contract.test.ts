@@ -3,13 +3,11 @@ import { generateKeyPairSync } from "node:crypto";
 import type { JWK } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MemoryIssuerKeyRepository } from "../../src/adapters/memory/issuer-key-repository.js";
-import { sqlIssuerKeyRepository } from "../../src/adapters/sql/issuer-key-repository.js";
-import { publicMembers } from "../../src/domain/issuer/jwks.js";
-import type { IssuerKeyRecord, IssuerKeyRepository } from "../../src/domain/issuer/ports.js";
-import type { SignerAlgorithm } from "../../src/domain/issuer/signer.js";
-import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
 import { databaseTargets } from "../support/databases.js";
 import type { TestDatabase } from "../support/databases.js";
+import { type IssuerKeyRecord, type IssuerKeyRepository, publicMembers } from "../../src/domain/credentials/index.js";
+import { jwkThumbprint, type KeyAlgorithm } from "../../src/domain/keys/index.js";
+import { sqlIssuerKeyRepository } from "../../src/adapters/sql/persister-credentials.js";
 
 interface RepositoryTarget {
   readonly name: string;
@@ -54,7 +52,7 @@ const REVOKED = 1_700_000_900_789;
 async function keyRecord(kind: "ec" | "ed25519", createdAtMs = CREATED): Promise<IssuerKeyRecord> {
   const pair = kind === "ec" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("ed25519");
   const publicJwk = publicMembers(pair.publicKey.export({ format: "jwk" }) as JWK);
-  const alg: SignerAlgorithm = kind === "ec" ? "ES256" : "EdDSA";
+  const alg: KeyAlgorithm = kind === "ec" ? "ES256" : "EdDSA";
   return { kid: await jwkThumbprint(publicJwk), alg, publicJwk, status: "active", createdAtMs };
 }
 

@@ -9,25 +9,23 @@ import type { JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFileSigner, signerFromPrivateJwk } from "../../src/adapters/signer/file-signer.js";
 import { createKmsSigner } from "../../src/adapters/signer/kms-signer.js";
-import { buildJwks } from "../../src/domain/issuer/jwks.js";
 import { signJwt } from "../../src/domain/issuer/jws.js";
-import type { Signer, SignerAlgorithm } from "../../src/domain/issuer/signer.js";
 import { encodeBase64url } from "../../src/domain/keys/base64url.js";
-import { algorithmForJwk } from "../../src/domain/keys/algorithms.js";
-import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
 import { startKmsStandin } from "../support/kms-standin.js";
 import type { KmsStandin } from "../support/kms-standin.js";
+import { buildJwks } from "../../src/domain/credentials/index.js";
+import { algorithmForJwk, jwkThumbprint, type KeyAlgorithm, type Signer } from "../../src/domain/keys/index.js";
 
 interface SignerTarget {
   readonly name: string;
-  readonly alg: SignerAlgorithm;
+  readonly alg: KeyAlgorithm;
   /** A signer over the target's one key; every call opens a new adapter instance on the same key. */
   open(): Promise<Signer>;
   /** The kid the adapter promises for that key: the RFC 7638 thumbprint unless the key names one. */
   expectedKid(signer: Signer): Promise<string>;
 }
 
-const PUBLIC_MEMBERS: Record<SignerAlgorithm, string[]> = { ES256: ["crv", "kty", "x", "y"], EdDSA: ["crv", "kty", "x"] };
+const PUBLIC_MEMBERS: Record<KeyAlgorithm, string[]> = { ES256: ["crv", "kty", "x", "y"], EdDSA: ["crv", "kty", "x"] };
 const NAMED_KID = "issuer-2024-named";
 const KMS_CREDENTIALS = { accessKeyId: "AKIDSTANDIN", secretAccessKey: "standin-secret" };
 
@@ -51,7 +49,7 @@ function privateJwk(kind: "ec" | "ed25519"): JWK {
 }
 
 /** A target reading a private JWK file through loadFileSigner (kid = thumbprint: the file names none). */
-function fileTarget(name: string, kind: "ec" | "ed25519", alg: SignerAlgorithm): SignerTarget {
+function fileTarget(name: string, kind: "ec" | "ed25519", alg: KeyAlgorithm): SignerTarget {
   const jwk = privateJwk(kind);
   let path: string | undefined;
   return {
@@ -99,7 +97,7 @@ const targets: SignerTarget[] = [
 ];
 
 /** Verifies a raw JOSE signature over `data` with the key jose imports from `publicJwk` (WebCrypto: raw R||S for ECDSA). */
-async function verifies(publicJwk: JWK, alg: SignerAlgorithm, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
+async function verifies(publicJwk: JWK, alg: KeyAlgorithm, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
   const key = await importJWK(publicJwk, alg);
   if (key instanceof Uint8Array) throw new Error("expected an asymmetric public key");
   const algorithm = alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" };

@@ -3,9 +3,8 @@ import { generateKeyPairSync } from "node:crypto";
 import type { JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/domain/errors.js";
-import { parseAgentPublicJwk } from "../../src/domain/keys/agent-jwk.js";
-import { algorithmForJwk, allowedAlgorithms } from "../../src/domain/keys/algorithms.js";
-import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
+import { algorithmForJwk, allowedAlgorithms, jwkThumbprint } from "../../src/domain/keys/index.js";
+import { parseAgentPublicJwk } from "../../src/domain/agents/index.js";
 
 const FIELD = "public_jwk";
 

@@ -7,12 +7,9 @@ import { signerFromPrivateJwk } from "../../src/adapters/signer/file-signer.js";
 import { MemoryIssuerKeyRepository } from "../../src/adapters/memory/issuer-key-repository.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
-import { CredentialVerifier, issueCredential } from "../../src/domain/issuer/credentials.js";
-import type { CredentialSubject } from "../../src/domain/issuer/credentials.js";
-import { buildJwks } from "../../src/domain/issuer/jwks.js";
 import { signJwt } from "../../src/domain/issuer/jws.js";
-import { IssuerKeySet } from "../../src/domain/issuer/key-set.js";
-import type { Signer } from "../../src/domain/issuer/signer.js";
+import { buildJwks, type CredentialSubject, CredentialVerifier, issueCredential, IssuerKeySet } from "../../src/domain/credentials/index.js";
+import type { Signer } from "../../src/domain/keys/index.js";
 
 const ISS = "https://identity.example.test";
 const TTL = 3600;

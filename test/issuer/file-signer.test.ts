@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFileSigner } from "../../src/adapters/signer/file-signer.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { signJwt } from "../../src/domain/issuer/jws.js";
-import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
+import { jwkThumbprint } from "../../src/domain/keys/index.js";
 
 let dir: string;
 beforeAll(async () => {

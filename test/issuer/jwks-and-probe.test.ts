@@ -5,10 +5,8 @@ import { describe, expect, it } from "vitest";
 import { signerFromPrivateJwk } from "../../src/adapters/signer/file-signer.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import { unavailable } from "../../src/domain/errors.js";
-import { buildJwks, etagMatches, jwksHttpResponse } from "../../src/domain/issuer/jwks.js";
-import type { IssuerKeyRecord } from "../../src/domain/issuer/ports.js";
-import { createSignerProbe } from "../../src/domain/issuer/signer-probe.js";
-import type { Signer } from "../../src/domain/issuer/signer.js";
+import { buildJwks, createSignerProbe, etagMatches, type IssuerKeyRecord, jwksHttpResponse } from "../../src/domain/credentials/index.js";
+import type { Signer } from "../../src/domain/keys/index.js";
 
 async function signer(): Promise<Signer> {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });

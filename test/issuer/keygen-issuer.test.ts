@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFileSigner } from "../../src/adapters/signer/file-signer.js";
 import { SecretFileExistsError, writeSecretFile } from "../../src/adapters/signer/secret-file.js";
 import { keygenIssuer } from "../../src/cli/keygen-issuer.js";
-import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
+import { jwkThumbprint } from "../../src/domain/keys/index.js";
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), "node_modules", ".bin", "tsx");

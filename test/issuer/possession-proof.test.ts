@@ -5,11 +5,10 @@ import { CompactSign } from "jose";
 import type { JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/domain/errors.js";
-import type { AgentPublicJwk } from "../../src/domain/model.js";
-import { parseAgentPublicJwk } from "../../src/domain/keys/agent-jwk.js";
 import { verifyPossessionProof } from "../../src/domain/keys/possession-proof.js";
 import type { PossessionExpectation } from "../../src/domain/keys/possession-proof.js";
-import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
+import { type AgentPublicJwk, jwkThumbprint } from "../../src/domain/keys/index.js";
+import { parseAgentPublicJwk } from "../../src/domain/agents/index.js";
 
 const AUD = "https://identity.example.test";
 const NOW = Date.UTC(2026, 0, 1, 12);

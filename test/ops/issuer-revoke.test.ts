@@ -3,14 +3,14 @@
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryInvalidationBus } from "../../src/adapters/memory/invalidation-bus.js";
-import { sqlIssuerKeyRepository } from "../../src/adapters/sql/issuer-key-repository.js";
 import { issuerRevoke, parseRevokeArgs, revokeIssuerKey } from "../../src/cli/issuer-revoke.js";
 import { AgentIdentityClient } from "../../src/client/agent.js";
-import type { IssuerKeyRepository } from "../../src/domain/issuer/ports.js";
 import type { Invalidation } from "../../src/domain/verify/invalidation.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { databaseTargets, postgresOnlyTarget, redisTarget, type RedisTarget, type TestDatabase } from "../support/databases.js";
 import { runChild, TSX } from "./support.js";
+import type { IssuerKeyRepository } from "../../src/domain/credentials/index.js";
+import { sqlIssuerKeyRepository } from "../../src/adapters/sql/persister-credentials.js";
 
 async function record(repository: IssuerKeyRepository, kid: string, atMs: number): Promise<void> {
   const { publicKey } = await generateKeyPair("ES256", { extractable: true });

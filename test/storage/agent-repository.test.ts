@@ -1,19 +1,19 @@
 /** Contract suite for the agent repository (keys and manifests history, revoke, rotate, pagination). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSqlStorage, type SqlStorage } from "../../src/adapters/sql/storage.js";
 import { DomainError } from "../../src/domain/errors.js";
-import type { Org } from "../../src/domain/model.js";
 import { databaseTargets, type TestDatabase } from "../support/databases.js";
 import { agent, BASE_MS, collect, jwk, MANIFEST, org } from "./fixtures.js";
+import type { Org } from "../../src/domain/orgs/index.js";
+import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
 
 describe.each(databaseTargets())("agent repository on $name", (target) => {
   let db: TestDatabase;
-  let storage: SqlStorage;
+  let storage: SqlPersister;
   let orgA: Org;
   let orgB: Org;
   beforeAll(async () => {
     db = await target.open();
-    storage = createSqlStorage(db);
+    storage = createSqlPersister(db);
     orgA = org({ tier: "enterprise" });
     orgB = org({ tier: "unverified" });
     await storage.read.orgs.insert(orgA);

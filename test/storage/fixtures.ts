@@ -1,6 +1,8 @@
 /** Record builders for the storage contract suites. */
 import { newId } from "../../src/domain/ids.js";
-import type { Agent, AgentPublicJwk, CapabilityManifest, Org } from "../../src/domain/model.js";
+import type { Agent, CapabilityManifest } from "../../src/domain/agents/index.js";
+import type { Org } from "../../src/domain/orgs/index.js";
+import type { AgentPublicJwk } from "../../src/domain/keys/index.js";
 
 export const BASE_MS = Date.UTC(2026, 0, 1);
 

@@ -1,20 +1,20 @@
 /** Contract suites for credentials, issuer keys, trust events and trust state. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSqlStorage, type SqlStorage } from "../../src/adapters/sql/storage.js";
 import type { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
-import type { Agent } from "../../src/domain/model.js";
-import type { TrustEventRecord } from "../../src/domain/storage.js";
 import { databaseTargets, type TestDatabase } from "../support/databases.js";
 import { agent, BASE_MS, org } from "./fixtures.js";
+import type { Agent } from "../../src/domain/agents/index.js";
+import type { TrustEventRecord } from "../../src/domain/registry/ports.js";
+import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
 
 describe.each(databaseTargets())("credential, issuer key and trust repositories on $name", (target) => {
   let db: TestDatabase;
-  let storage: SqlStorage;
+  let storage: SqlPersister;
   let a: Agent;
   beforeAll(async () => {
     db = await target.open();
-    storage = createSqlStorage(db);
+    storage = createSqlPersister(db);
     const o = org();
     a = agent(o.id);
     await storage.unitOfWork.run(async (tx) => {

@@ -1,17 +1,17 @@
 /** Contract suite for the org repository, on PGlite always and on Postgres when TEST_DATABASE_URL is set. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSqlStorage, type SqlStorage } from "../../src/adapters/sql/storage.js";
 import { DomainError } from "../../src/domain/errors.js";
-import type { Org } from "../../src/domain/model.js";
 import { databaseTargets, type TestDatabase } from "../support/databases.js";
 import { BASE_MS, collect, org } from "./fixtures.js";
+import type { Org } from "../../src/domain/orgs/index.js";
+import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
 
 describe.each(databaseTargets())("org repository on $name", (target) => {
   let db: TestDatabase;
-  let storage: SqlStorage;
+  let storage: SqlPersister;
   beforeAll(async () => {
     db = await target.open();
-    storage = createSqlStorage(db);
+    storage = createSqlPersister(db);
   });
   afterAll(async () => {
     await db.dispose();

@@ -9,7 +9,7 @@ import {
   type TrustEvent,
   type TrustState,
 } from "../../src/domain/trust/index.js";
-import type { OrgTier } from "../../src/domain/model.js";
+import type { OrgTier } from "../../src/domain/orgs/index.js";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 31);

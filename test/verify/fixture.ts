@@ -1,7 +1,6 @@
 /** Test wiring for the Verify path: real keys, a jose-based fake credential checker, in-memory ports. */
 import { decodeProtectedHeader, errors, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from "jose";
 import { ManualClock } from "../../src/domain/clock.js";
-import type { AgentState, CapabilityManifest } from "../../src/domain/model.js";
 import { AgentStateCache } from "../../src/domain/verify/agent-state-cache.js";
 import { CallerGuard } from "../../src/domain/verify/caller-guard.js";
 import type { CredentialChecker, CredentialCheckResult } from "../../src/domain/verify/credential-checker.js";
@@ -14,6 +13,7 @@ import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
 import { MemoryInvalidationBus } from "../../src/adapters/memory/invalidation-bus.js";
 import { AgentIdentityClient } from "../../src/client/agent.js";
 import type { TrustState } from "../../src/domain/trust/state.js";
+import type { AgentState, CapabilityManifest } from "../../src/domain/agents/index.js";
 
 export const ISSUER = "https://issuer.test";
 export const RP = "spiffe://test/relying-party/shop";

@@ -3,10 +3,11 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { JWK } from "jose";
 import { AgentIdentityClient } from "../../src/client/agent.js";
-import type { AgentPublicJwk, CapabilityManifest } from "../../src/domain/model.js";
 import { checkPolicy } from "../../src/domain/verify/policy.js";
 import { checkProof, type ProofExpectation } from "../../src/domain/verify/proof.js";
 import { tokenHash } from "../../src/domain/verify/syntax.js";
+import type { CapabilityManifest } from "../../src/domain/agents/index.js";
+import type { AgentPublicJwk } from "../../src/domain/keys/index.js";
 
 interface KeyVector {
   privateJwk: JWK;

@@ -1,5 +1,5 @@
+import type { IssuerKeyRecord, IssuerKeyRepository } from "../../domain/credentials/index.js";
 /** In-memory IssuerKeyRepository for tests and the single-process embedded setup (state is not shared). */
-import type { IssuerKeyRecord, IssuerKeyRepository } from "../../domain/issuer/ports.js";
 
 export class MemoryIssuerKeyRepository implements IssuerKeyRepository {
   private readonly records = new Map<string, IssuerKeyRecord>();

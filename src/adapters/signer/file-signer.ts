@@ -4,10 +4,8 @@ import type { KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { JWK } from "jose";
 import { DomainError } from "../../domain/errors.js";
-import { publicMembers } from "../../domain/issuer/jwks.js";
-import type { Signer, SignerAlgorithm } from "../../domain/issuer/signer.js";
-import { algorithmForJwk } from "../../domain/keys/algorithms.js";
-import { jwkThumbprint } from "../../domain/keys/thumbprint.js";
+import { publicMembers } from "../../domain/credentials/index.js";
+import { algorithmForJwk, jwkThumbprint, type KeyAlgorithm, type Signer } from "../../domain/keys/index.js";
 
 export interface FileSignerOptions {
   /** The environment variable that named the file, quoted in errors (default ISSUER_PRIVATE_JWK_FILE). */
@@ -73,7 +71,7 @@ export async function signerFromPrivateJwk(
 class KeyObjectSigner implements Signer {
   constructor(
     readonly kid: string,
-    readonly alg: SignerAlgorithm,
+    readonly alg: KeyAlgorithm,
     readonly publicJwk: JWK,
     private readonly privateKey: KeyObject,
   ) {}

@@ -2,12 +2,11 @@
 import { createHash, createPublicKey } from "node:crypto";
 import type { JWK } from "jose";
 import { DomainError, unavailable } from "../../domain/errors.js";
-import { publicMembers } from "../../domain/issuer/jwks.js";
-import type { Signer } from "../../domain/issuer/signer.js";
-import { jwkThumbprint } from "../../domain/keys/thumbprint.js";
 import { derToJoseSignature } from "./der-signature.js";
 import { createAwsKmsClient } from "./kms-client.js";
 import type { AwsKmsClientOptions, KmsSigningClient } from "./kms-client.js";
+import { publicMembers } from "../../domain/credentials/index.js";
+import { jwkThumbprint, type Signer } from "../../domain/keys/index.js";
 
 export const SIGNER_UNAVAILABLE = "signer.unavailable";
 

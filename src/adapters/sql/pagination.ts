@@ -1,6 +1,6 @@
 /** Keyset pagination: bounded page sizes and opaque base64url page tokens carrying the last row's key. */
 import { invalidField } from "../../domain/errors.js";
-import type { PageRequest } from "../../domain/storage.js";
+import type { PageRequest } from "../../domain/paging.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;

@@ -3,8 +3,7 @@ import { toJson } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { AdminService, ExportAuditResponseSchema } from "../../../gen/agentidentity/v1/admin_pb.js";
 import { verifyCheckpointJws } from "../../domain/audit/checkpoint-jws.js";
-import { parseExportFile, type AuditExport } from "../../domain/audit/export-file.js";
-import { verifyExport, type VerifyExportResult } from "../../domain/audit/verify-export.js";
+import { type AuditExport, parseExportFile, verifyExport, type VerifyExportResult } from "../../domain/audit/index.js";
 
 export interface ExportedRange {
   /** The export as JSON Lines (what `npm run audit:verify` reads). */

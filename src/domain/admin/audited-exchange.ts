@@ -2,13 +2,13 @@
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
 import type { Peer } from "../peer.js";
-import type { UnitOfWork } from "../storage.js";
-import type { AdminTokenExchanger, AdminTokenRequest, IssuedAdminToken } from "./ports.js";
+import type { AdminTokenExchanger, AdminTokenRequest, IssuedAdminToken } from "./auth-types.js";
+import type { AdminUnitOfWork } from "./ports.js";
 
 export class AuditedTokenExchanger implements AdminTokenExchanger {
   constructor(
     private readonly inner: AdminTokenExchanger,
-    private readonly uow: UnitOfWork,
+    private readonly uow: AdminUnitOfWork,
     private readonly clock: Clock,
   ) {}
 

@@ -5,7 +5,7 @@ import type { Clock } from "../clock.js";
 import { DomainError, invalidField } from "../errors.js";
 import { isId } from "../ids.js";
 import { signJwt } from "../issuer/jws.js";
-import type { Signer } from "../issuer/signer.js";
+import type { Signer } from "../keys/index.js";
 import type { AdminPrincipal, Peer } from "../peer.js";
 import {
   ADMIN_JWT_MAX_TTL_SECONDS,
@@ -19,14 +19,13 @@ import {
 import { apiKeyMatches } from "./api-keys.js";
 import { FailureLimiter } from "./failure-limiter.js";
 import type {
-  AdminAuthenticator,
   AdminAuthReporter,
   AdminAuthResult,
   AdminListener,
   AdminTokenExchanger,
   AdminTokenRequest,
   IssuedAdminToken,
-} from "./ports.js";
+} from "./auth-types.js";
 
 export interface AdminTokenServiceOptions {
   /** The "iss" of admin JWTs; their audience is "<issuerUrl>/admin". */
@@ -51,7 +50,7 @@ function unauthenticated(code: string, message: string, cause?: unknown): Domain
 }
 
 /** Issues and checks admin JWTs. One instance per process (it holds the failure window). */
-export class AdminTokenService implements AdminAuthenticator, AdminTokenExchanger {
+export class AdminTokenService implements AdminTokenExchanger {
   readonly #options: AdminTokenServiceOptions;
   readonly #verifyKey: KeyObject;
   readonly #audience: string;

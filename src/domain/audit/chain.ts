@@ -1,6 +1,7 @@
 /** The audit hash chain: canonical event bytes, hash = hex(sha256(prev_hash_bytes || canonical)), sealing. */
 import { createHash } from "node:crypto";
-import { canonicalJsonBytes, type JsonObject } from "./canonical-json.js";
+import type { JsonObject } from "../json.js";
+import { canonicalJsonBytes } from "./canonical-json.js";
 
 /** prev_hash of the first event (seq 1). */
 export const GENESIS_HASH = "0".repeat(64);
@@ -20,6 +21,11 @@ export interface AuditEventInput {
   readonly requestId: string;
   /** Never contains secrets. */
   readonly details: JsonObject;
+}
+
+/** Recording inside a unit of work: queued, appended to the chain as the last step before COMMIT. */
+export interface AuditRecorder {
+  record(event: AuditEventInput): void;
 }
 
 /** An event on the chain. */
@@ -46,7 +52,7 @@ export interface AuditCheckpointRecord {
 }
 
 /** RFC 3339 UTC with milliseconds, as the canonical form and the export carry it. */
-export function formatAuditTime(ms: number): string {
+function formatAuditTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 

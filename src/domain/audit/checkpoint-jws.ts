@@ -1,7 +1,7 @@
 /** Checkpoint statements: a compact JWS (typ "audit-checkpoint+jwt") over {"seq","hash","iat"} by an issuer key. */
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { signJwt } from "../issuer/jws.js";
-import type { Signer } from "../issuer/signer.js";
+import type { Signer } from "../keys/index.js";
 
 export const CHECKPOINT_TYP = "audit-checkpoint+jwt";
 

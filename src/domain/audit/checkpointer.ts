@@ -1,9 +1,7 @@
 /** Periodic signed checkpoints of the audit chain head ("event seq has hash H"), when the head moved. */
 import type { Clock } from "../clock.js";
-import type { AuditReader } from "../storage.js";
 import type { AuditCheckpointRecord } from "./chain.js";
-
-export type CheckpointStore = Pick<AuditReader, "head" | "latestCheckpoint" | "insertCheckpoint">;
+import type { CheckpointStore } from "./ports.js";
 
 export interface CheckpointerOptions {
   readonly store: CheckpointStore;

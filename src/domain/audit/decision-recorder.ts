@@ -2,13 +2,13 @@
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
 import type { DecisionRecord, DecisionRecorder } from "../verify/ports.js";
-import type { JsonObject } from "./canonical-json.js";
+import type { JsonObject } from "../json.js";
 import type { DecisionWriter } from "./decision-writer.js";
 
 /** The audit action of each decision kind; ReportTelemetry looks decisions up by it. */
-export const DECISION_ACTIONS = { verify: "verify.decision", handshake: "handshake.decision" } as const;
+const DECISION_ACTIONS = { verify: "verify.decision", handshake: "handshake.decision" } as const;
 
-export function decisionDetails(d: DecisionRecord): JsonObject {
+function decisionDetails(d: DecisionRecord): JsonObject {
   const details: Record<string, JsonObject[string]> = { valid: d.valid, reason_code: d.reasonCode };
   if (d.scope !== undefined) details["scope"] = d.scope;
   if (d.operation !== undefined) details["operation"] = d.operation;

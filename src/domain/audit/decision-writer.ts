@@ -1,7 +1,7 @@
 /** Group-commit writer for verification decisions: many decisions, one INSERT, callers await their batch. */
 import { DomainError, unavailable } from "../errors.js";
-import type { AuditBatchAppender } from "../storage.js";
 import type { AuditEventInput } from "./chain.js";
+import type { AuditBatchAppender } from "./ports.js";
 
 export interface DecisionWriterOptions {
   /** Appends one batch to the chain in one transaction (the SQL adapter's auditAppender). */

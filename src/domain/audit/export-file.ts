@@ -3,7 +3,7 @@
  * form ({"header":{...}}, then {"event":{...}} in seq order, then {"checkpoint":{...}}). The parser also accepts
  * pretty-printed messages one after another (grpcurl / buf curl output) and proto field names in snake_case.
  */
-import type { JsonObject } from "./canonical-json.js";
+import type { JsonObject } from "../json.js";
 import type { AuditCheckpointRecord, AuditEventRecord } from "./chain.js";
 
 export interface AuditExportHeader {
@@ -188,7 +188,7 @@ function eventJson(e: AuditEventRecord): Record<string, unknown> {
 }
 
 /** The messages of an export in protobuf JSON form, in stream order. */
-export function exportMessagesJson(doc: AuditExport): Record<string, unknown>[] {
+function exportMessagesJson(doc: AuditExport): Record<string, unknown>[] {
   return [
     {
       header: {

@@ -1,11 +1,11 @@
 /** Building an export of a contiguous seq range with its anchor and the checkpoints that cover it. */
 import { invalidField } from "../errors.js";
-import type { AuditReader } from "../storage.js";
 import { GENESIS_HASH } from "./chain.js";
 import type { AuditExport } from "./export-file.js";
+import type { AuditReader } from "./ports.js";
 
 /** The most events one export carries (the proto's limit). */
-export const MAX_EXPORT_EVENTS = 100_000;
+const MAX_EXPORT_EVENTS = 100_000;
 
 export interface ExportRangeRequest {
   /** >= 1; 0 means 1. */

@@ -1,6 +1,6 @@
 /** Compact JWS assembly for every token this service signs, once, above the signer adapters. */
 import { encodeBase64url } from "../keys/base64url.js";
-import type { Signer } from "./signer.js";
+import type { Signer } from "../keys/index.js";
 
 /** Header members a caller may set; alg and kid always come from the signer. */
 export interface JwsHeaderInput {

@@ -1,7 +1,7 @@
 /** Proof of possession of an agent key at registration and key rotation: a short JWS (typ agent-pop+jwt) by that key. */
 import { compactVerify, importJWK } from "jose";
 import { invalidField } from "../errors.js";
-import type { AgentPublicJwk } from "../model.js";
+import type { AgentPublicJwk } from "./agent-public-jwk.js";
 import { algorithmForJwk } from "./algorithms.js";
 import { parseCompactJws, parseJsonObject } from "./compact-jws.js";
 import { jwkThumbprint } from "./thumbprint.js";

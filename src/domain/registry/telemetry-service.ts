@@ -1,20 +1,18 @@
 /** Trust telemetry: record reports (admins of the agent's org, or relying parties about their decisions) and scores. */
-import type { JsonObject } from "../audit/canonical-json.js";
+import { requireAdminFor, requireReadAccess, type RelyingPartyOrgs } from "../access.js";
+import type { Agent, AgentService } from "../agents/index.js";
 import type { Clock } from "../clock.js";
 import { DomainError, invalidField } from "../errors.js";
-import { newId } from "../ids.js";
-import type { Agent } from "../model.js";
+import { newId, requireAgentId } from "../ids.js";
+import { TOKEN_SYNTAX } from "../input-rules.js";
+import type { JsonObject } from "../json.js";
 import type { Actor } from "../peer.js";
-import type { ReadStores, UnitOfWork } from "../storage.js";
 import { scoreAt, type TrustScore } from "../trust/score.js";
 import { applyEvent, emptyTrustState, type Reporter } from "../trust/state.js";
 import { trustEventFromReport } from "../trust/report.js";
 import { TRUST_MODEL_VERSION } from "../trust/score.js";
-import { requireAdminFor, requireReadAccess, type RelyingPartyOrgs } from "./access.js";
-import type { AgentService } from "./agent-service.js";
-import { requireAgentId } from "./org-service.js";
+import type { TelemetryReads as ReadStores, TelemetryUnitOfWork as UnitOfWork } from "./ports.js";
 import { decodeTrustState, encodeTrustState } from "./trust-state-codec.js";
-import { TOKEN_SYNTAX } from "./validation.js";
 
 const MAX_REPORT_AGE_MS = 30 * 24 * 3600 * 1000;
 const FUTURE_TOLERANCE_MS = 60_000;

@@ -1,5 +1,5 @@
 /** Stores the trust model's state as JSON and reads it back, refusing shapes that are not a TrustState. */
-import type { JsonObject } from "../audit/canonical-json.js";
+import type { JsonObject } from "../json.js";
 import { EMPTY_SUMS, type EvidenceSums, type TrustState } from "../trust/state.js";
 
 const SUM_KEYS = Object.keys(EMPTY_SUMS) as (keyof EvidenceSums)[];

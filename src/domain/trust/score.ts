@@ -1,5 +1,5 @@
 /** The trust-v2 score: Bayesian, decayed at read time, self-reports bounded; see docs/trust-model.md. */
-import type { OrgTier } from "../model.js";
+import type { OrgTier } from "../orgs/index.js";
 import { decayFactor, scaleSums, type EvidenceSums, type TrustState } from "./state.js";
 
 export const TRUST_MODEL_VERSION = "trust-v2";

@@ -1,5 +1,5 @@
 /** Bounded in-process cache of AgentState, loaded through a port and invalidated by the bus. */
-import type { AgentState } from "../model.js";
+import type { AgentState } from "../agents/index.js";
 import type { Invalidation, InvalidationBus, InvalidationSubscription } from "./invalidation.js";
 
 /** Reads an agent's current state from the database (the registry's storage). */

@@ -1,6 +1,6 @@
 /** Shared steps of Verify and handshakes: the presented token's subject, state binding, the gate, trust. */
 import { DomainError, unavailable } from "../errors.js";
-import type { AgentState } from "../model.js";
+import type { AgentState } from "../agents/index.js";
 import { emptyTrustState } from "../trust/state.js";
 import { scoreAt, type TrustScore } from "../trust/score.js";
 import type { VerifierDeps } from "./deps.js";

@@ -1,5 +1,5 @@
 /** Start-up epoch of the replay store: no refusal window on a clean start, a full one when proofs may be lost. */
-import type { AuditReader } from "../storage.js";
+import type { AuditReader } from "../audit/index.js";
 import type { ReplayGate } from "./gate.js";
 
 /** Audit actions that mean a proof nonce was consumed (decisions, and credential renewals by proof). */

@@ -1,5 +1,5 @@
 /** Capability policy: the requested scope, operation and amount against the agent's granted capabilities. */
-import type { CapabilityManifest } from "../model.js";
+import type { CapabilityManifest } from "../agents/index.js";
 import type { RefusalCode } from "./reasons.js";
 
 export interface PolicyRequest {

@@ -1,6 +1,6 @@
 /** The agent proof (typ "agent-proof+jwt"): signature with the stored key, claims, window, ath, audience, request. */
 import { compactVerify, decodeProtectedHeader, importJWK } from "jose";
-import type { AgentPublicJwk } from "../model.js";
+import type { AgentPublicJwk } from "../keys/index.js";
 import { invalidField } from "../errors.js";
 import type { RefusalCode } from "./reasons.js";
 import { JTI_PATTERN, isCurrency, isScope, tokenHash } from "./syntax.js";

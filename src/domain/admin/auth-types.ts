@@ -1,0 +1,49 @@
+/** What admin authentication takes and gives: listeners, outcomes, the exchange request and its token. */
+import type { Peer } from "../peer.js";
+
+/** Which listener a request arrived on (mirrors the server's listener kinds). */
+export type AdminListener = "mtls" | "browser" | "sidecar";
+
+/** Outcomes counted by agent_identity_admin_auth_total{result}. */
+export type AdminAuthResult = "token_issued" | "jwt" | "jwt_invalid" | "missing" | "api_key_invalid";
+
+/** Context passed with each outcome, for logs (never a key or token). */
+export interface AdminAuthEvent {
+  /** The presenting peer's identity, when there is one. */
+  readonly identity: string | undefined;
+  readonly requestId: string | undefined;
+  /** The DomainError code on failure. */
+  readonly code: string | undefined;
+}
+
+/** Receives every admin-authentication outcome; app.ts wires it to the metric (and optionally the log). */
+export type AdminAuthReporter = (result: AdminAuthResult, event: AdminAuthEvent) => void;
+
+/** An ExchangeToken request after transport decoding (empty strings and 0 already mean "unset" or not). */
+export interface AdminTokenRequest {
+  /** Restrict the token to one organisation ("" or undefined: unrestricted). */
+  readonly orgId?: string;
+  /** Requested lifetime, 60..max; 0 or undefined: the maximum. */
+  readonly ttlSeconds?: number;
+}
+
+export interface IssuedAdminToken {
+  /** The compact admin+jwt. */
+  readonly token: string;
+  readonly expiresAtMs: number;
+  /** The token's sub: the exchanging peer's identity. */
+  readonly subject: string;
+  readonly orgId?: string;
+  /** The token's jti. */
+  readonly tokenId: string;
+}
+
+/** AdminService.ExchangeToken: an admin-role peer trades an admin API key for a certificate-bound admin JWT. */
+export interface AdminTokenExchanger {
+  /**
+   * @throws DomainError permission_denied (admin.role_required), resource_exhausted
+   *   (admin.exchange_rate_limited, with retryAfterMs), unauthenticated (admin.key_missing, admin.key_invalid),
+   *   invalid_argument (admin.ttl_invalid, admin.org_id_invalid), or the signer's unavailable error.
+   */
+  exchange(peer: Peer, presentedApiKey: string | undefined, request: AdminTokenRequest, requestId: string): Promise<IssuedAdminToken>;
+}

@@ -1,0 +1,41 @@
+/**
+ * The admin module: admin API keys, their exchange for certificate-bound admin JWTs (audited), and the admin
+ * JWT check of every admin call.
+ */
+import type { Clock } from "../clock.js";
+import type { Signer } from "../keys/index.js";
+import { AuditedTokenExchanger } from "./audited-exchange.js";
+import type { AdminAuthReporter, AdminTokenExchanger } from "./auth-types.js";
+import type { AdminUnitOfWork } from "./ports.js";
+import { AdminTokenService } from "./token-service.js";
+
+export { hashAdminApiKey, MIN_ADMIN_API_KEY_LENGTH, PLACEHOLDER_ADMIN_API_KEY } from "./api-keys.js";
+export type { AdminAuthResult, AdminTokenExchanger } from "./auth-types.js";
+export type { AdminAuditTx, AdminUnitOfWork } from "./ports.js";
+export { AdminTokenService, type AdminTokenServiceOptions } from "./token-service.js";
+
+export interface AdminDeps {
+  /** The "iss" of admin JWTs; their audience is "<issuerUrl>/admin". */
+  readonly issuerUrl: string;
+  /** SHA-256 of each accepted admin API key. */
+  readonly apiKeyHashes: readonly Uint8Array[];
+  readonly maxTtlSeconds: number;
+  /** The admin-token key (ES256), never the issuer key. */
+  readonly signer: Signer;
+  readonly clock: Clock;
+  readonly uow: AdminUnitOfWork;
+  readonly onAdminAuth?: AdminAuthReporter;
+}
+
+export interface Admin {
+  /** Checks the admin JWT of each admin call (the server's AdminAuthenticator). */
+  readonly authenticator: AdminTokenService;
+  /** ExchangeToken: hands a token out only after its "admin.token_issued" event committed. */
+  readonly exchanger: AdminTokenExchanger;
+}
+
+export function createAdmin(deps: AdminDeps): Admin {
+  const { uow, ...options } = deps;
+  const authenticator = new AdminTokenService(options);
+  return { authenticator, exchanger: new AuditedTokenExchanger(authenticator, uow, deps.clock) };
+}

@@ -1,0 +1,46 @@
+/**
+ * The agents module: agent records, their keys and capability manifests, and the lifecycle (register, revoke,
+ * rotate key, update capabilities, read, list) with after-commit propagation to every verifier.
+ */
+import type { RelyingPartyOrgs } from "../access.js";
+import type { Clock } from "../clock.js";
+import type { CredentialMinting } from "../credentials/index.js";
+import type { AgentChangeBus, AgentReads, AgentUnitOfWork, AgentVersionSink } from "./ports.js";
+import { AgentChangePropagator } from "./propagation.js";
+import { AgentService } from "./service.js";
+
+export { parseAgentPublicJwk } from "./agent-jwk.js";
+export type { AmountLimit, Agent, AgentState, AgentStatus, CapabilityManifest } from "./model.js";
+export type {
+  AgentChangeBus,
+  AgentListFilter,
+  AgentReads,
+  AgentRepository,
+  AgentTx,
+  AgentUnitOfWork,
+  AgentVersionSink,
+  RevokeAgentInput,
+  RevokeAgentResult,
+  RotateAgentKeyInput,
+  UpdateCapabilitiesInput,
+} from "./ports.js";
+export type { AgentService, AgentWithCredential, RegisterAgentInput } from "./service.js";
+
+export interface AgentsDeps {
+  readonly uow: AgentUnitOfWork;
+  readonly reads: AgentReads;
+  readonly clock: Clock;
+  readonly minting: CredentialMinting;
+  /** The shared state version store (the replay gate) and the invalidation bus. */
+  readonly versions: AgentVersionSink;
+  readonly bus: AgentChangeBus;
+  /** The audience of possession proofs (the issuer URL). */
+  readonly serviceAudience: string;
+  readonly proofSkewSeconds: number;
+  readonly relyingPartyOrgs: RelyingPartyOrgs;
+}
+
+export function createAgents(deps: AgentsDeps): { readonly agents: AgentService } {
+  const propagator = new AgentChangePropagator(deps.versions, deps.bus);
+  return { agents: new AgentService({ ...deps, propagator }) };
+}

@@ -1,0 +1,39 @@
+/** Admin reads of the audit log: filtered pages (org-scoped tokens see their org) and whole-chain exports. */
+import { requireAdmin, requireAdminFor, requireUnrestrictedAdmin } from "../access.js";
+import type { Clock } from "../clock.js";
+import { requireOrgId } from "../ids.js";
+import type { Page } from "../paging.js";
+import type { Actor } from "../peer.js";
+import type { AuditEventRecord } from "./chain.js";
+import type { AuditExport } from "./export-file.js";
+import { buildAuditExport, type ExportRangeRequest } from "./export.js";
+import type { AuditListFilter, AuditReader, IssuerKeyHistory } from "./ports.js";
+
+export interface AuditQueryDeps {
+  readonly reader: AuditReader;
+  readonly issuerKeys: IssuerKeyHistory;
+  readonly clock: Clock;
+}
+
+export class AuditQuery {
+  constructor(private readonly deps: AuditQueryDeps) {}
+
+  async list(actor: Actor, filter: AuditListFilter): Promise<Page<AuditEventRecord>> {
+    const admin = requireAdmin(actor);
+    let orgId = filter.orgId === "" ? undefined : filter.orgId;
+    if (orgId !== undefined) requireOrgId(orgId);
+    if (admin.orgId !== undefined) {
+      if (orgId !== undefined) requireAdminFor(actor, orgId);
+      orgId = admin.orgId;
+    }
+    const clean = (v: string | undefined): string | undefined => (v === "" ? undefined : v);
+    return this.deps.reader.list({ ...filter, orgId, actor: clean(filter.actor), action: clean(filter.action) });
+  }
+
+  /** The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used. */
+  async export(actor: Actor, range: ExportRangeRequest): Promise<AuditExport> {
+    requireUnrestrictedAdmin(requireAdmin(actor));
+    const jwks = JSON.stringify(this.deps.issuerKeys.everyKeyJwks());
+    return buildAuditExport(this.deps.reader, range, jwks, this.deps.clock.nowMs());
+  }
+}
