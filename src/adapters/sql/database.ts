@@ -18,7 +18,7 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-export interface PostgresOptions {
+interface PostgresOptions {
   /** Pool size (default 10). */
   readonly max?: number;
   /** How long to wait for a connection before failing as unavailable (default 5000 ms). */
@@ -43,7 +43,7 @@ const CONNECTION_ERROR_CODES = new Set([
 ]);
 
 /** True for failures that mean "the database cannot be reached", as opposed to a bad statement. */
-export function isConnectionError(e: unknown): boolean {
+function isConnectionError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
   if (typeof code === "string" && (CONNECTION_ERROR_CODES.has(code) || code.startsWith("08"))) return true;

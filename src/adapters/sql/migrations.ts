@@ -24,11 +24,11 @@ export interface Migration {
   readonly compatibleWith: number;
 }
 
-export interface MigrationLogger {
+interface MigrationLogger {
   info(fields: Record<string, unknown>, message: string): void;
 }
 
-export interface MigrateOptions {
+interface MigrateOptions {
   readonly logger?: MigrationLogger;
   /** The migrations this binary knows (default: the bundled files). */
   readonly migrations?: readonly Migration[];
@@ -42,7 +42,7 @@ export interface MigrateResult {
 }
 
 /** pg_advisory_xact_lock key serialising migration runs across replicas ("aidmigr" in ASCII-ish). */
-export const MIGRATION_LOCK_KEY = 7_301_001_001;
+const MIGRATION_LOCK_KEY = 7_301_001_001;
 
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 const COMPATIBLE_WITH = /^--\s*compatible-with:\s*(\d+)\s*$/m;
@@ -61,7 +61,7 @@ export function compatibleWithOf(version: number, sql: string): number {
  * so from dist/src/adapters/sql/ we read the same files from the source tree: <root>/src/adapters/sql/migrations
  * (the image must ship that folder; a build that copies it to dist/src/adapters/sql/migrations works too).
  */
-export function migrationsDirectory(): string {
+function migrationsDirectory(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, "migrations")];
   const distMarker = `${sep}dist${sep}src${sep}`;

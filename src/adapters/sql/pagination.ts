@@ -2,8 +2,8 @@
 import { invalidField } from "../../domain/errors.js";
 import type { PageRequest } from "../../domain/paging.js";
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
 
 export function pageSize(request: PageRequest): number {
   const n = request.pageSize ?? 0;
@@ -12,7 +12,7 @@ export function pageSize(request: PageRequest): number {
 }
 
 /** Cursor after (createdAtMs, id). */
-export interface TimeIdCursor {
+interface TimeIdCursor {
   readonly t: number;
   readonly i: string;
 }

@@ -16,10 +16,10 @@ import { decodeSeqToken, encodeToken, pageSize } from "./pagination.js";
 import { optional, toBytes, toMs, toSafeInt, ts } from "./sql-values.js";
 
 /** pg_advisory_xact_lock key serialising appends to the chain (one global order). */
-export const AUDIT_CHAIN_LOCK_KEY = 7_301_001_002;
+const AUDIT_CHAIN_LOCK_KEY = 7_301_001_002;
 
 /** The most events range() returns in one call. */
-export const MAX_AUDIT_RANGE = 100_000;
+const MAX_AUDIT_RANGE = 100_000;
 
 const EVENT_COLUMNS = "seq, id, time, actor, action, target, org_id, request_id, details, canonical, prev_hash, hash";
 const ROWS_PER_INSERT = 1000;
@@ -106,33 +106,36 @@ export async function appendAuditEvents(tx: Queryable, inputs: readonly AuditEve
   return sealed;
 }
 
+/** Newest first, filtered, one page. */
+async function listEvents(q: Queryable, filter: AuditListFilter): Promise<Page<AuditEventRecord>> {
+  const size = pageSize(filter);
+  const below = decodeSeqToken(filter.pageToken);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: (n: number) => string, value: unknown): void => {
+    params.push(value);
+    where.push(clause(params.length));
+  };
+  if (filter.orgId !== undefined) add((n) => `org_id = $${n}`, filter.orgId);
+  if (filter.actor !== undefined) add((n) => `actor = $${n}`, filter.actor);
+  if (filter.action !== undefined) add((n) => `action = $${n}`, filter.action);
+  if (filter.startMs !== undefined) add((n) => `time >= $${n}`, ts(filter.startMs));
+  if (filter.endMs !== undefined) add((n) => `time < $${n}`, ts(filter.endMs));
+  if (below !== undefined) add((n) => `seq < $${n}`, below);
+  params.push(size + 1);
+  const rows = await q.query<AuditEventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+     ORDER BY seq DESC LIMIT $${params.length}`,
+    params,
+  );
+  const items = rows.slice(0, size).map(toEvent);
+  const last = items[items.length - 1];
+  return { items, nextPageToken: rows.length > size && last !== undefined ? encodeToken({ s: last.seq }) : undefined };
+}
+
 export function sqlAuditReader(q: Queryable): AuditReader & CheckpointStore {
   return {
-    async list(filter: AuditListFilter): Promise<Page<AuditEventRecord>> {
-      const size = pageSize(filter);
-      const below = decodeSeqToken(filter.pageToken);
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const add = (clause: (n: number) => string, value: unknown): void => {
-        params.push(value);
-        where.push(clause(params.length));
-      };
-      if (filter.orgId !== undefined) add((n) => `org_id = $${n}`, filter.orgId);
-      if (filter.actor !== undefined) add((n) => `actor = $${n}`, filter.actor);
-      if (filter.action !== undefined) add((n) => `action = $${n}`, filter.action);
-      if (filter.startMs !== undefined) add((n) => `time >= $${n}`, ts(filter.startMs));
-      if (filter.endMs !== undefined) add((n) => `time < $${n}`, ts(filter.endMs));
-      if (below !== undefined) add((n) => `seq < $${n}`, below);
-      params.push(size + 1);
-      const rows = await q.query<AuditEventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM audit_events ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-         ORDER BY seq DESC LIMIT $${params.length}`,
-        params,
-      );
-      const items = rows.slice(0, size).map(toEvent);
-      const last = items[items.length - 1];
-      return { items, nextPageToken: rows.length > size && last !== undefined ? encodeToken({ s: last.seq }) : undefined };
-    },
+    list: (filter) => listEvents(q, filter),
 
     async range(startSeq: number, endSeq: number): Promise<AuditEventRecord[]> {
       if (endSeq - startSeq + 1 > MAX_AUDIT_RANGE) throw new RangeError(`at most ${MAX_AUDIT_RANGE} events per range`);

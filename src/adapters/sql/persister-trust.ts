@@ -13,7 +13,7 @@ import type { Queryable } from "./database.js";
 import { isUniqueViolation, optional, toMs, toSafeInt, ts } from "./sql-values.js";
 
 /** The most events listForAgent returns, whatever the caller asks. */
-export const MAX_TRUST_EVENTS_PER_READ = 1000;
+const MAX_TRUST_EVENTS_PER_READ = 1000;
 
 interface TrustEventRow {
   id: string;

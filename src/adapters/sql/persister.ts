@@ -15,7 +15,7 @@ import { sqlOrgRepository } from "./persister-orgs.js";
 import { sqlTrustEventRepository, sqlTrustStateRepository } from "./persister-trust.js";
 
 /** Every repository, outside any transaction (reads and single-statement writes). */
-export interface SqlReads {
+interface SqlReads {
   readonly orgs: OrgRepository;
   readonly agents: SqlAgentRepository;
   readonly issuerKeys: IssuerKeyRepository;
@@ -25,7 +25,7 @@ export interface SqlReads {
 }
 
 /** Every repository bound to one transaction, and the audit recorder appending just before COMMIT. */
-export interface SqlTx extends SqlReads {
+interface SqlTx extends SqlReads {
   readonly credentials: CredentialRepository;
   readonly audit: AuditReader & CheckpointStore & AuditRecorder;
 }

@@ -8,7 +8,7 @@ export type AdminListener = "mtls" | "browser" | "sidecar";
 export type AdminAuthResult = "token_issued" | "jwt" | "jwt_invalid" | "missing" | "api_key_invalid";
 
 /** Context passed with each outcome, for logs (never a key or token). */
-export interface AdminAuthEvent {
+interface AdminAuthEvent {
   /** The presenting peer's identity, when there is one. */
   readonly identity: string | undefined;
   readonly requestId: string | undefined;

@@ -1,7 +1,7 @@
 /** An in-process sliding window of failed attempts per key (peer identity), for admin API key guessing. */
 import type { Clock } from "../clock.js";
 
-export interface FailureLimiterOptions {
+interface FailureLimiterOptions {
   /** Failures allowed within the window; the next attempt is refused until the oldest leaves it. */
   readonly maxFailures: number;
   readonly windowMs: number;

@@ -11,10 +11,9 @@ import { AdminTokenService } from "./token-service.js";
 
 export { hashAdminApiKey, MIN_ADMIN_API_KEY_LENGTH, PLACEHOLDER_ADMIN_API_KEY } from "./api-keys.js";
 export type { AdminAuthResult, AdminTokenExchanger } from "./auth-types.js";
-export type { AdminAuditTx, AdminUnitOfWork } from "./ports.js";
-export { AdminTokenService, type AdminTokenServiceOptions } from "./token-service.js";
+export { AdminTokenService } from "./token-service.js";
 
-export interface AdminDeps {
+interface AdminDeps {
   /** The "iss" of admin JWTs; their audience is "<issuerUrl>/admin". */
   readonly issuerUrl: string;
   /** SHA-256 of each accepted admin API key. */
@@ -27,7 +26,7 @@ export interface AdminDeps {
   readonly onAdminAuth?: AdminAuthReporter;
 }
 
-export interface Admin {
+interface Admin {
   /** Checks the admin JWT of each admin call (the server's AdminAuthenticator). */
   readonly authenticator: AdminTokenService;
   /** ExchangeToken: hands a token out only after its "admin.token_issued" event committed. */

@@ -65,7 +65,7 @@ function decompress(encoded: Uint8Array): Point | undefined {
   return { x, y };
 }
 
-export type Ed25519PointProblem = "not_on_curve" | "small_order";
+type Ed25519PointProblem = "not_on_curve" | "small_order";
 
 /** Undefined when `encoded` is a usable Ed25519 public key, else what is wrong with it. */
 export function checkEd25519PublicKey(encoded: Uint8Array): Ed25519PointProblem | undefined {

@@ -10,23 +10,18 @@ import { AgentChangePropagator } from "./propagation.js";
 import { AgentService } from "./service.js";
 
 export { parseAgentPublicJwk } from "./agent-jwk.js";
-export type { AmountLimit, Agent, AgentState, AgentStatus, CapabilityManifest } from "./model.js";
+export type { Agent, AgentState, AgentStatus, CapabilityManifest } from "./model.js";
 export type {
-  AgentChangeBus,
   AgentListFilter,
-  AgentReads,
   AgentRepository,
-  AgentTx,
-  AgentUnitOfWork,
-  AgentVersionSink,
   RevokeAgentInput,
   RevokeAgentResult,
   RotateAgentKeyInput,
   UpdateCapabilitiesInput,
 } from "./ports.js";
-export type { AgentService, AgentWithCredential, RegisterAgentInput } from "./service.js";
+export type { AgentService } from "./service.js";
 
-export interface AgentsDeps {
+interface AgentsDeps {
   readonly uow: AgentUnitOfWork;
   readonly reads: AgentReads;
   readonly clock: Clock;

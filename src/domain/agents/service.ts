@@ -16,7 +16,7 @@ import type { Agent, AgentStatus, CapabilityManifest } from "./model.js";
 import type { AgentReads, AgentTx, AgentUnitOfWork } from "./ports.js";
 import type { AgentChangePropagator } from "./propagation.js";
 
-export interface AgentServiceDeps {
+interface AgentServiceDeps {
   readonly uow: AgentUnitOfWork;
   readonly reads: AgentReads;
   readonly clock: Clock;

@@ -3,7 +3,7 @@ import type { Clock } from "../clock.js";
 import type { AuditCheckpointRecord } from "./chain.js";
 import type { CheckpointStore } from "./ports.js";
 
-export interface CheckpointerOptions {
+interface CheckpointerOptions {
   readonly store: CheckpointStore;
   /** Signs the statement (seq, hash) and returns a compact JWS (see signCheckpoint). */
   readonly signHead: (seq: number, hash: string) => Promise<string>;

@@ -3,7 +3,7 @@ import { DomainError, unavailable } from "../errors.js";
 import type { AuditEventInput } from "./chain.js";
 import type { AuditBatchAppender } from "./ports.js";
 
-export interface DecisionWriterOptions {
+interface DecisionWriterOptions {
   /** Appends one batch to the chain in one transaction (the SQL adapter's auditAppender). */
   readonly appender: AuditBatchAppender;
   /** Most events per batch (default 500). */

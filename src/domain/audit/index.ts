@@ -16,16 +16,16 @@ export {
   type AuditRecorder,
   type ChainHead,
 } from "./chain.js";
-export { createCheckpointer, type Checkpointer } from "./checkpointer.js";
+export { createCheckpointer } from "./checkpointer.js";
 export { auditDecisionRecorder } from "./decision-recorder.js";
-export { createDecisionWriter, type DecisionWriter } from "./decision-writer.js";
-export { buildAuditExport, type ExportRangeRequest } from "./export.js";
+export { createDecisionWriter } from "./decision-writer.js";
+export { buildAuditExport } from "./export.js";
 export { ExportFormatError, formatExportFile, parseExportFile, type AuditExport } from "./export-file.js";
-export type { AuditBatchAppender, AuditListFilter, AuditReader, CheckpointStore, IssuerKeyHistory } from "./ports.js";
+export type { AuditBatchAppender, AuditListFilter, AuditReader, CheckpointStore } from "./ports.js";
 export type { AuditQuery } from "./query.js";
 export { verifyExport, type VerifyExportResult } from "./verify-export.js";
 
-export interface AuditDeps {
+interface AuditDeps {
   readonly reader: AuditReader;
   readonly issuerKeys: IssuerKeyHistory;
   readonly clock: Clock;

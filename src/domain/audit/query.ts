@@ -9,7 +9,7 @@ import type { AuditExport } from "./export-file.js";
 import { buildAuditExport, type ExportRangeRequest } from "./export.js";
 import type { AuditListFilter, AuditReader, IssuerKeyHistory } from "./ports.js";
 
-export interface AuditQueryDeps {
+interface AuditQueryDeps {
   readonly reader: AuditReader;
   readonly issuerKeys: IssuerKeyHistory;
   readonly clock: Clock;

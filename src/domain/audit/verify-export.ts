@@ -4,7 +4,7 @@ import type { SignedCheckpoint } from "./checkpoint-jws.js";
 import type { AuditExport } from "./export-file.js";
 
 /** Checks a checkpoint JWS against the export's JWKS and returns its statement; throws when invalid. */
-export type CheckpointSignatureVerifier = (jws: string, jwksJson: string) => Promise<SignedCheckpoint>;
+type CheckpointSignatureVerifier = (jws: string, jwksJson: string) => Promise<SignedCheckpoint>;
 
 export type VerifyExportResult =
   | {

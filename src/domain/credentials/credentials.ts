@@ -11,7 +11,7 @@ import type { Signer } from "../keys/index.js";
 import type { IssuerKeySet } from "./key-set.js";
 import { BoundedLru } from "./lru.js";
 
-export const CREDENTIAL_TYP = "agent-cred+jwt";
+const CREDENTIAL_TYP = "agent-cred+jwt";
 
 /** The agent facts a credential binds. */
 export interface CredentialSubject {
@@ -23,7 +23,7 @@ export interface CredentialSubject {
   readonly manifestHash: string;
 }
 
-export interface IssueCredentialInput {
+interface IssueCredentialInput {
   /** The "iss" (ISSUER_URL). */
   readonly issuer: string;
   readonly agent: CredentialSubject;
@@ -68,7 +68,7 @@ export async function issueCredential(signer: Signer, input: IssueCredentialInpu
   return { token, jti, kid: signer.kid, issuedAtMs: iat * 1000, expiresAtMs: exp * 1000 };
 }
 
-export interface CredentialClaims {
+interface CredentialClaims {
   readonly agentId: string;
   readonly orgId: string;
   readonly jkt: string;
@@ -79,18 +79,18 @@ export interface CredentialClaims {
   readonly kid: string;
 }
 
-export type CredentialRejection =
+type CredentialRejection =
   | "bad_signature"
   | "expired"
   | "not_yet_valid"
   | "wrong_token_type"
   | "unknown_issuer_key";
 
-export type CredentialCheck =
+type CredentialCheck =
   | { readonly ok: true; readonly claims: CredentialClaims }
   | { readonly ok: false; readonly reason: CredentialRejection };
 
-export interface CredentialVerifierOptions {
+interface CredentialVerifierOptions {
   readonly keySet: IssuerKeySet;
   /** The expected "iss". */
   readonly issuer: string;

@@ -10,7 +10,7 @@ import { CredentialMinting } from "./minting.js";
 import type { IssuerKeyRepository } from "./ports.js";
 
 export { CredentialVerifier, issueCredential, type CredentialSubject, type IssuedCredential } from "./credentials.js";
-export { buildJwks, etagMatches, jwksHttpResponse, publicMembers, type JwksDocument } from "./jwks.js";
+export { buildJwks, etagMatches, jwksHttpResponse, publicMembers } from "./jwks.js";
 export { IssuerKeySet } from "./key-set.js";
 export type { CredentialMinting } from "./minting.js";
 export type {
@@ -20,11 +20,10 @@ export type {
   IssuedCredentialRecord,
   IssuerKeyRecord,
   IssuerKeyRepository,
-  IssuerKeyStatus,
-} from "./ports.js";
+  IssuerKeyStatus } from "./ports.js";
 export { createSignerProbe } from "./signer-probe.js";
 
-export interface CredentialsDeps {
+interface CredentialsDeps {
   /** The issuer key that signs credentials (file JWK or KMS). */
   readonly signer: Signer;
   readonly issuerKeys: IssuerKeyRepository;
@@ -34,7 +33,7 @@ export interface CredentialsDeps {
   readonly credentialTtlSeconds: number;
 }
 
-export interface Credentials {
+interface Credentials {
   readonly keySet: IssuerKeySet;
   readonly minting: CredentialMinting;
   readonly verifier: CredentialVerifier;
@@ -45,11 +44,9 @@ export function createCredentials(deps: CredentialsDeps): Credentials {
   const keySet = new IssuerKeySet({
     repository: deps.issuerKeys,
     clock: deps.clock,
-    maxCredentialTtlSeconds: deps.credentialTtlSeconds,
-  });
+    maxCredentialTtlSeconds: deps.credentialTtlSeconds });
   return {
     keySet,
     minting: new CredentialMinting({ ...deps, keySet }),
-    verifier: new CredentialVerifier({ keySet, issuer: deps.issuerUrl, clock: deps.clock }),
-  };
+    verifier: new CredentialVerifier({ keySet, issuer: deps.issuerUrl, clock: deps.clock }) };
 }

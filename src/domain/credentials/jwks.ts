@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { JWK } from "jose";
 import type { IssuerKeyRecord } from "./ports.js";
 
-export interface PublishedJwk {
+interface PublishedJwk {
   readonly kty: string;
   readonly crv: string;
   readonly x: string;
@@ -18,7 +18,7 @@ export interface JwksDocument {
 }
 
 /** Seconds relying parties may cache the JWKS; bounds how long a revoked key lingers in their caches. */
-export const JWKS_MAX_AGE_SECONDS = 300;
+const JWKS_MAX_AGE_SECONDS = 300;
 
 /** kty, crv, x (and y for EC) only: anything else in a JWK (d, key_ops, ...) is dropped. */
 export function publicMembers(jwk: JWK): JWK {
@@ -44,7 +44,7 @@ export function buildJwks(published: readonly IssuerKeyRecord[]): JwksDocument {
   };
 }
 
-export interface JwksHttpResponse {
+interface JwksHttpResponse {
   readonly body: string;
   readonly etag: string;
   readonly headers: Readonly<Record<string, string>>;

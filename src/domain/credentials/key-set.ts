@@ -5,7 +5,7 @@ import { buildJwks, publicMembers, type JwksDocument } from "./jwks.js";
 import type { IssuerKeyRecord, IssuerKeyRepository } from "./ports.js";
 import type { Signer } from "../keys/index.js";
 
-export interface IssuerKeySetOptions {
+interface IssuerKeySetOptions {
   readonly repository: IssuerKeyRepository;
   readonly clock: Clock;
   /** The longest credential lifetime ever configured; a retired key stays published this long. */
@@ -14,7 +14,7 @@ export interface IssuerKeySetOptions {
   readonly publishGraceSeconds?: number;
 }
 
-export type KeySetListener = () => void;
+type KeySetListener = () => void;
 
 /**
  * In-process view of the issuer keys. Published keys are the active key plus each retired key whose

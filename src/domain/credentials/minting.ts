@@ -7,7 +7,7 @@ import { issueCredential, type CredentialSubject, type IssuedCredential } from "
 import type { IssuerKeySet } from "./key-set.js";
 import type { CredentialTx } from "./ports.js";
 
-export interface CredentialMintingDeps {
+interface CredentialMintingDeps {
   readonly signer: Signer;
   readonly keySet: IssuerKeySet;
   readonly clock: Clock;

@@ -3,7 +3,7 @@ import type { Clock } from "../clock.js";
 import { isDomainError } from "../errors.js";
 import type { Signer } from "../keys/index.js";
 
-export interface SignerStatus {
+interface SignerStatus {
   readonly ok: boolean;
   /** Public, secret-free description of the last failure. */
   readonly error?: string;
@@ -11,7 +11,7 @@ export interface SignerStatus {
   readonly checkedAtMs?: number;
 }
 
-export interface SignerProbe {
+interface SignerProbe {
   /** The cached result of the last probe ("not checked yet" before the first one finishes). */
   status(): SignerStatus;
   /** Runs one probe now (also what the timer does); concurrent calls share one signature. */

@@ -4,10 +4,10 @@ import type { OrgReads, OrgUnitOfWork } from "./ports.js";
 import { OrgService } from "./service.js";
 
 export type { Org, OrgTier } from "./model.js";
-export type { OrgReads, OrgRepository, OrgTx, OrgUnitOfWork } from "./ports.js";
+export type { OrgRepository } from "./ports.js";
 export type { OrgService } from "./service.js";
 
-export interface OrgsDeps {
+interface OrgsDeps {
   readonly uow: OrgUnitOfWork;
   readonly reads: OrgReads;
   readonly clock: Clock;

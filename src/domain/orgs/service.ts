@@ -9,7 +9,7 @@ import type { Actor } from "../peer.js";
 import type { Org, OrgTier } from "./model.js";
 import type { OrgReads, OrgUnitOfWork } from "./ports.js";
 
-export interface OrgServiceDeps {
+interface OrgServiceDeps {
   readonly uow: OrgUnitOfWork;
   readonly reads: OrgReads;
   readonly clock: Clock;

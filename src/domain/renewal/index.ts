@@ -5,7 +5,7 @@
  */
 import { CredentialRenewal, type RenewalDeps } from "./renewal.js";
 
-export type { CredentialRenewal, RenewalDeps } from "./renewal.js";
+export type { CredentialRenewal } from "./renewal.js";
 
 export function createRenewal(deps: RenewalDeps): { readonly renewal: CredentialRenewal } {
   return { renewal: new CredentialRenewal(deps) };
