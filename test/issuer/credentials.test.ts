@@ -10,7 +10,7 @@ import { DomainError } from "../../src/domain/errors.js";
 import { CredentialVerifier, issueCredential } from "../../src/domain/issuer/credentials.js";
 import type { CredentialSubject } from "../../src/domain/issuer/credentials.js";
 import { buildJwks } from "../../src/domain/issuer/jwks.js";
-import { signJwt } from "../../src/domain/issuer/jws.js";
+import { signJwt } from "../support/jws.js";
 import { IssuerKeySet } from "../../src/domain/issuer/key-set.js";
 import type { Signer } from "../../src/domain/issuer/signer.js";
 
