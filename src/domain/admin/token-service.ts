@@ -145,7 +145,8 @@ export class AdminTokenService implements AdminAuthenticator, AdminTokenExchange
       throw this.#report("jwt_invalid", peer, requestId, error);
     }
     const signerKid = this.#options.signer.kid;
-    const checked = checkToken(ADMIN, match[1]!, (kid) => (kid === signerKid ? this.#verifyKey : undefined));
+    // One admin-token key: a token without a kid names it too.
+    const checked = checkToken(ADMIN, match[1]!, (kid) => (kid === undefined || kid === signerKid ? this.#verifyKey : undefined));
     const claims = checked.ok
       ? readAdminClaims(checked.claims, { issuer: this.#options.issuerUrl, audience: this.#audience, nowMs: this.#options.clock.nowMs(), maxTtlSeconds: this.#options.maxTtlSeconds })
       : { problem: checked.detail, expired: false };
