@@ -15,7 +15,7 @@ import {
   UpdateCapabilitiesResponseSchema,
 } from "../../gen/agentidentity/v1/registry_pb.js";
 import { invalidField } from "../domain/errors.js";
-import type { TelemetryService } from "../domain/registry/telemetry-service.js";
+import type { TelemetryService } from "../domain/trust/index.js";
 import { actorOf } from "./actor.js";
 import { agentStatusFromPb, agentToPb, credentialToPb, manifestFromPb } from "./convert.js";
 import { trustScoreToPb } from "./convert-trust.js";

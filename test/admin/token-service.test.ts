@@ -7,11 +7,11 @@ import { createP256PrivateJwk } from "../../src/config/dev-keys.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
-import { signJwt } from "../../src/domain/issuer/jws.js";
+import { signJwt } from "../support/jws.js";
 import type { Peer, Role } from "../../src/domain/peer.js";
 import type { Signer } from "../../src/domain/keys/index.js";
-import { type AdminAuthResult, AdminTokenService, hashAdminApiKey } from "../../src/domain/admin/index.js";
 import { requireAdminMayActOn, requireUnrestrictedAdmin } from "../../src/domain/access.js";
+import { type AdminAuthResult, AdminTokenService, hashAdminApiKey } from "../../src/domain/admin/index.js";
 
 const ISSUER = "https://agent-identity.local";
 const KEY = "k".repeat(20) + "-current-admin-key";

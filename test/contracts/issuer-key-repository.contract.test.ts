@@ -6,8 +6,9 @@ import { MemoryIssuerKeyRepository } from "../../src/adapters/memory/issuer-key-
 import { databaseTargets } from "../support/databases.js";
 import type { TestDatabase } from "../support/databases.js";
 import { type IssuerKeyRecord, type IssuerKeyRepository, publicMembers } from "../../src/domain/credentials/index.js";
-import { jwkThumbprint, type KeyAlgorithm } from "../../src/domain/keys/index.js";
+import { jwkThumbprint } from "../../src/domain/keys/index.js";
 import { sqlIssuerKeyRepository } from "../../src/adapters/sql/persister-credentials.js";
+import type { TokenAlg } from "../../src/domain/tokens/index.js";
 
 interface RepositoryTarget {
   readonly name: string;
@@ -52,7 +53,7 @@ const REVOKED = 1_700_000_900_789;
 async function keyRecord(kind: "ec" | "ed25519", createdAtMs = CREATED): Promise<IssuerKeyRecord> {
   const pair = kind === "ec" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("ed25519");
   const publicJwk = publicMembers(pair.publicKey.export({ format: "jwk" }) as JWK);
-  const alg: KeyAlgorithm = kind === "ec" ? "ES256" : "EdDSA";
+  const alg: TokenAlg = kind === "ec" ? "ES256" : "EdDSA";
   return { kid: await jwkThumbprint(publicJwk), alg, publicJwk, status: "active", createdAtMs };
 }
 

@@ -9,23 +9,23 @@ import type { JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFileSigner, signerFromPrivateJwk } from "../../src/adapters/signer/file-signer.js";
 import { createKmsSigner } from "../../src/adapters/signer/kms-signer.js";
-import { signJwt } from "../../src/domain/issuer/jws.js";
-import { encodeBase64url } from "../../src/domain/keys/base64url.js";
+import { signJwt } from "../support/jws.js";
+import { algForJwk, encodeBase64url, type TokenAlg } from "../../src/domain/tokens/index.js";
 import { startKmsStandin } from "../support/kms-standin.js";
 import type { KmsStandin } from "../support/kms-standin.js";
 import { buildJwks } from "../../src/domain/credentials/index.js";
-import { algorithmForJwk, jwkThumbprint, type KeyAlgorithm, type Signer } from "../../src/domain/keys/index.js";
+import { jwkThumbprint, type Signer } from "../../src/domain/keys/index.js";
 
 interface SignerTarget {
   readonly name: string;
-  readonly alg: KeyAlgorithm;
+  readonly alg: TokenAlg;
   /** A signer over the target's one key; every call opens a new adapter instance on the same key. */
   open(): Promise<Signer>;
   /** The kid the adapter promises for that key: the RFC 7638 thumbprint unless the key names one. */
   expectedKid(signer: Signer): Promise<string>;
 }
 
-const PUBLIC_MEMBERS: Record<KeyAlgorithm, string[]> = { ES256: ["crv", "kty", "x", "y"], EdDSA: ["crv", "kty", "x"] };
+const PUBLIC_MEMBERS: Record<TokenAlg, string[]> = { ES256: ["crv", "kty", "x", "y"], EdDSA: ["crv", "kty", "x"] };
 const NAMED_KID = "issuer-2024-named";
 const KMS_CREDENTIALS = { accessKeyId: "AKIDSTANDIN", secretAccessKey: "standin-secret" };
 
@@ -49,7 +49,7 @@ function privateJwk(kind: "ec" | "ed25519"): JWK {
 }
 
 /** A target reading a private JWK file through loadFileSigner (kid = thumbprint: the file names none). */
-function fileTarget(name: string, kind: "ec" | "ed25519", alg: KeyAlgorithm): SignerTarget {
+function fileTarget(name: string, kind: "ec" | "ed25519", alg: TokenAlg): SignerTarget {
   const jwk = privateJwk(kind);
   let path: string | undefined;
   return {
@@ -97,7 +97,7 @@ const targets: SignerTarget[] = [
 ];
 
 /** Verifies a raw JOSE signature over `data` with the key jose imports from `publicJwk` (WebCrypto: raw R||S for ECDSA). */
-async function verifies(publicJwk: JWK, alg: KeyAlgorithm, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
+async function verifies(publicJwk: JWK, alg: TokenAlg, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
   const key = await importJWK(publicJwk, alg);
   if (key instanceof Uint8Array) throw new Error("expected an asymmetric public key");
   const algorithm = alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" };
@@ -145,7 +145,7 @@ describe.each(targets)("Signer contract: $name", (target) => {
 
   it("alg matches the key type", () => {
     expect(signer.alg).toBe(target.alg);
-    expect(algorithmForJwk(signer.publicJwk)).toBe(signer.alg);
+    expect(algForJwk(signer.publicJwk)).toBe(signer.alg);
   });
 
   it.each(INPUTS)("sign() over $label returns a 64-byte JOSE signature that verifies against publicJwk", async ({ data }) => {

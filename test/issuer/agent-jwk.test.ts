@@ -3,8 +3,9 @@ import { generateKeyPairSync } from "node:crypto";
 import type { JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/domain/errors.js";
-import { algorithmForJwk, allowedAlgorithms, jwkThumbprint } from "../../src/domain/keys/index.js";
+import { jwkThumbprint } from "../../src/domain/keys/index.js";
 import { parseAgentPublicJwk } from "../../src/domain/agents/index.js";
+import { algForJwk } from "../../src/domain/tokens/index.js";
 
 const FIELD = "public_jwk";
 
@@ -194,10 +195,10 @@ describe("thumbprints and algorithms", () => {
     expect(await jwkThumbprint({ ...pub, kid: "x", alg: "ES256" })).toBe(await jwkThumbprint(priv));
   });
 
-  it("derives the allow-list from the key type only", () => {
-    expect(allowedAlgorithms({ kty: "EC", crv: "P-256" })).toEqual(["ES256"]);
-    expect(allowedAlgorithms({ kty: "OKP", crv: "Ed25519" })).toEqual(["EdDSA"]);
-    expect(allowedAlgorithms({ kty: "EC", crv: "P-384" })).toEqual([]);
-    expect(algorithmForJwk({ kty: "RSA" })).toBeUndefined();
+  it("derives the one algorithm from the key type only", () => {
+    expect(algForJwk({ kty: "EC", crv: "P-256" })).toBe("ES256");
+    expect(algForJwk({ kty: "OKP", crv: "Ed25519" })).toBe("EdDSA");
+    expect(algForJwk({ kty: "EC", crv: "P-384" })).toBeUndefined();
+    expect(algForJwk({ kty: "RSA" })).toBeUndefined();
   });
 });

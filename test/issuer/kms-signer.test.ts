@@ -8,11 +8,11 @@ import { createKmsSigner } from "../../src/adapters/signer/kms-signer.js";
 import type { ClosableSigner } from "../../src/adapters/signer/kms-signer.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { ManualClock } from "../../src/domain/clock.js";
-import { signJwt } from "../../src/domain/issuer/jws.js";
+import { signJwt } from "../support/jws.js";
 import { encodeDerSignature, startKmsStandin } from "../support/kms-standin.js";
 import type { KmsStandin } from "../support/kms-standin.js";
-import { jwkThumbprint } from "../../src/domain/keys/index.js";
 import { createSignerProbe } from "../../src/domain/credentials/index.js";
+import { jwkThumbprint } from "../../src/domain/keys/index.js";
 
 const credentials = { accessKeyId: "AKIDSTANDIN", secretAccessKey: "standin-secret" };
 let standin: KmsStandin;

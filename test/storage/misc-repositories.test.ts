@@ -5,8 +5,8 @@ import { newId } from "../../src/domain/ids.js";
 import { databaseTargets, type TestDatabase } from "../support/databases.js";
 import { agent, BASE_MS, org } from "./fixtures.js";
 import type { Agent } from "../../src/domain/agents/index.js";
-import type { TrustEventRecord } from "../../src/domain/registry/ports.js";
 import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
+import type { TrustEventRecord } from "../../src/domain/trust/index.js";
 
 describe.each(databaseTargets())("credential, issuer key and trust repositories on $name", (target) => {
   let db: TestDatabase;

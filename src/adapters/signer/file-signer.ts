@@ -5,7 +5,8 @@ import { readFile } from "node:fs/promises";
 import type { JWK } from "jose";
 import { DomainError } from "../../domain/errors.js";
 import { publicMembers } from "../../domain/credentials/index.js";
-import { algorithmForJwk, jwkThumbprint, type KeyAlgorithm, type Signer } from "../../domain/keys/index.js";
+import { jwkThumbprint, type Signer } from "../../domain/keys/index.js";
+import { algForJwk, type TokenAlg } from "../../domain/tokens/index.js";
 
 export interface FileSignerOptions {
   /** The environment variable that named the file, quoted in errors (default ISSUER_PRIVATE_JWK_FILE). */
@@ -49,7 +50,7 @@ export async function signerFromPrivateJwk(
   jwk: JWK,
   fail: (problem: string) => Error = (problem) => new Error(`issuer private key: ${problem}`),
 ): Promise<Signer> {
-  const alg = algorithmForJwk(jwk);
+  const alg = algForJwk(jwk);
   if (alg === undefined) throw fail("the key must be EC P-256 or OKP Ed25519");
   if (typeof jwk.d !== "string") throw fail('the key is public only; a private JWK (with "d") is required');
   if (jwk.alg !== undefined && jwk.alg !== alg) throw fail(`the key's "alg" must be ${alg}`);
@@ -71,7 +72,7 @@ export async function signerFromPrivateJwk(
 class KeyObjectSigner implements Signer {
   constructor(
     readonly kid: string,
-    readonly alg: KeyAlgorithm,
+    readonly alg: TokenAlg,
     readonly publicJwk: JWK,
     private readonly privateKey: KeyObject,
   ) {}

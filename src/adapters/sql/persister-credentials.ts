@@ -7,9 +7,9 @@ import type {
   IssuerKeyRepository,
   IssuerKeyStatus,
 } from "../../domain/credentials/index.js";
-import type { KeyAlgorithm } from "../../domain/keys/index.js";
 import type { Queryable } from "./database.js";
 import { toMs, toOptionalMs, ts } from "./sql-values.js";
+import type { TokenAlg } from "../../domain/tokens/index.js";
 
 interface IssuerKeyRow {
   kid: string;
@@ -26,7 +26,7 @@ function toRecord(row: IssuerKeyRow): IssuerKeyRecord {
   const revokedAtMs = toOptionalMs(row.revoked_at);
   return {
     kid: row.kid,
-    alg: row.alg as KeyAlgorithm,
+    alg: row.alg as TokenAlg,
     publicJwk: row.public_jwk,
     status: row.status as IssuerKeyStatus,
     createdAtMs: toMs(row.created_at),

@@ -2,15 +2,9 @@
  * the per-agent trust state (trust_state, optimistic versioning). */
 import { DomainError } from "../../domain/errors.js";
 import type { JsonObject } from "../../domain/json.js";
-import type {
-  TrustEventRecord,
-  TrustEventRepository,
-  TrustStateRecord,
-  TrustStateRepository,
-  VerifyDecisionQuery,
-} from "../../domain/registry/ports.js";
 import type { Queryable } from "./database.js";
 import { isUniqueViolation, optional, toMs, toSafeInt, ts } from "./sql-values.js";
+import type { TrustEventRecord, TrustEventRepository, TrustStateRecord, TrustStateRepository, VerifyDecisionQuery } from "../../domain/trust/index.js";
 
 /** The most events listForAgent returns, whatever the caller asks. */
 const MAX_TRUST_EVENTS_PER_READ = 1000;

@@ -6,13 +6,13 @@
 import type { AuditBatchAppender, AuditEventInput, AuditReader, AuditRecorder, CheckpointStore } from "../../domain/audit/index.js";
 import type { CredentialRepository, IssuerKeyRepository } from "../../domain/credentials/index.js";
 import type { OrgRepository } from "../../domain/orgs/index.js";
-import type { TrustEventRepository, TrustStateRepository } from "../../domain/registry/ports.js";
 import type { Database, Queryable } from "./database.js";
 import { sqlAgentRepository, type SqlAgentRepository } from "./persister-agents.js";
 import { appendAuditEvents, sqlAuditReader } from "./persister-audit.js";
 import { sqlCredentialRepository, sqlIssuerKeyRepository } from "./persister-credentials.js";
 import { sqlOrgRepository } from "./persister-orgs.js";
 import { sqlTrustEventRepository, sqlTrustStateRepository } from "./persister-trust.js";
+import type { TrustEventRepository, TrustStateRepository } from "../../domain/trust/index.js";
 
 /** Every repository, outside any transaction (reads and single-statement writes). */
 interface SqlReads {

@@ -1,8 +1,8 @@
 /** Validation of an agent's public JWK text: a public Ed25519 (OKP) or P-256 (EC) key on its curve, nothing else. */
 import { createPublicKey } from "node:crypto";
 import { invalidField } from "../errors.js";
-import { decodeBase64urlStrict } from "../keys/base64url.js";
 import type { AgentPublicJwk } from "../keys/index.js";
+import { decodeBase64urlStrict } from "../tokens/index.js";
 import { checkEd25519PublicKey } from "./ed25519-point.js";
 
 /** Stable error code of every refused agent key. */

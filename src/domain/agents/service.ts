@@ -6,8 +6,7 @@ import { DomainError, invalidFields, notFound, type FieldViolation } from "../er
 import { newId, requireAgentId, requireOrgId } from "../ids.js";
 import { checkName, checkReason } from "../input-rules.js";
 import type { JsonObject } from "../json.js";
-import { jwkThumbprint } from "../keys/index.js";
-import { verifyPossessionProof } from "../keys/possession-proof.js";
+import { jwkThumbprint, verifyPossessionProof } from "../keys/index.js";
 import type { Page, PageRequest } from "../paging.js";
 import type { Actor } from "../peer.js";
 import { parseAgentPublicJwk } from "./agent-jwk.js";

@@ -1,13 +1,13 @@
 /** Ports the credentials module consumes: issuer key records, issued-credential records, its transaction. */
 import type { JWK } from "jose";
 import type { AuditRecorder } from "../audit/index.js";
-import type { KeyAlgorithm } from "../keys/index.js";
+import type { TokenAlg } from "../tokens/index.js";
 
 export type IssuerKeyStatus = "active" | "retired" | "revoked";
 
 export interface IssuerKeyRecord {
   readonly kid: string;
-  readonly alg: KeyAlgorithm;
+  readonly alg: TokenAlg;
   /** Public members only. */
   readonly publicJwk: JWK;
   readonly status: IssuerKeyStatus;

@@ -1,11 +1,10 @@
-/** The signer port: a key that signs bytes (file JWK or AWS KMS); tokens are assembled above it. */
+/** The signer port: a key that signs bytes (file JWK or AWS KMS) with a kid and a published public key. */
 import type { JWK } from "jose";
-import type { KeyAlgorithm } from "./algorithms.js";
+import type { TokenSigner } from "../tokens/index.js";
 
-export interface Signer {
+export interface Signer extends TokenSigner {
   /** The JWS "kid" (RFC 7638 thumbprint unless the key file names one). */
   readonly kid: string;
-  readonly alg: KeyAlgorithm;
   /** Public members only (kty, crv, x[, y]). */
   readonly publicJwk: JWK;
   /**

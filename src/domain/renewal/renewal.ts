@@ -6,9 +6,8 @@ import type { CredentialMinting, CredentialUnitOfWork, IssuedCredential } from "
 import { DomainError, invalidField } from "../errors.js";
 import { requireAgentId } from "../ids.js";
 import type { Actor } from "../peer.js";
-import { nonceTtlMsFor, type ReplayGate } from "../verify/gate.js";
-import { PROOF_TYP, readProofClaims, verifyAgentJws, withinSkew } from "../verify/proof.js";
-import { tokenHash } from "../verify/syntax.js";
+import { answerFault, checkToken, PROOF, tokenHash, verificationKey } from "../tokens/index.js";
+import { nonceTtlMsFor, withinWindow, type Admission, type AgentVersionSink } from "../verify/index.js";
 
 /** The op, scope and ath a renewal proof signs (docs/proof-format.md, "Credential renewal"). */
 const RENEWAL_OP = "credential.renew";
@@ -22,7 +21,7 @@ export interface RenewalDeps {
   readonly clock: Clock;
   readonly agents: Pick<AgentService, "requireAgent">;
   readonly minting: CredentialMinting;
-  readonly gate: ReplayGate;
+  readonly gate: Admission & AgentVersionSink;
   readonly serviceAudience: string;
   readonly proofSkewSeconds: number;
   /** Renewals allowed per agent per minute (shares the agent's limit window keyspace with nothing else). */
@@ -57,11 +56,13 @@ export class CredentialRenewal {
       throw new DomainError("unauthenticated", "credential.renewal_refused", `renewal proof refused: ${why}`);
     };
     if (agent.status !== "active") refuse("agent is revoked");
-    const signed = await verifyAgentJws(proof, agent.publicJwk, PROOF_TYP, "proof");
-    if (!signed.ok) refuse(signed.reason);
-    const claims = readProofClaims(signed.ok ? signed.payload : {}, "proof");
+    const key = verificationKey(agent.publicJwk);
+    const checked = checkToken(PROOF, proof, () => key);
+    if (!checked.ok) return refuse(answerFault(PROOF, checked, "proof"));
+    const claims = checked.claims;
     const nowMs = this.deps.clock.nowMs();
-    if (!withinSkew(claims.iat, nowMs, this.deps.proofSkewSeconds)) refuse("stale_proof");
+    const window = { maxAgeSeconds: this.deps.proofSkewSeconds, futureSkewSeconds: this.deps.proofSkewSeconds };
+    if (!withinWindow(claims.iat, nowMs, window)) refuse("stale_proof");
     if (claims.aud !== this.deps.serviceAudience) refuse("audience_mismatch");
     if (claims.op !== RENEWAL_OP || claims.scope !== RENEWAL_SCOPE || claims.amt !== 0) refuse("request_mismatch");
     if (claims.ath !== renewalAth(agent.id)) refuse("credential_mismatch");

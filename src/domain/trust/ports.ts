@@ -1,4 +1,4 @@
-/** Ports of the telemetry service (the trust records and the transaction reporting writes in); they move with it. */
+/** Ports the trust module consumes: the trust records, and the transaction a telemetry report writes in. */
 import type { AuditRecorder } from "../audit/index.js";
 import type { JsonObject } from "../json.js";
 import type { OrgRepository } from "../orgs/index.js";
