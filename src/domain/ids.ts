@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { invalidField } from "./errors.js";
 
-export type IdPrefix = "org" | "agt" | "evt" | "crd" | "ses" | "prp" | "tev" | "key";
+type IdPrefix = "org" | "agt" | "evt" | "crd" | "ses" | "prp" | "tev" | "key";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const RANDOM_CHARS = 26; // 26 * 5 = 130 bits

@@ -1,7 +1,7 @@
 /** Ports the admin module consumes: the transaction that records an issued admin token in the audit log. */
 import type { AuditRecorder } from "../audit/index.js";
 
-export interface AdminAuditTx {
+interface AdminAuditTx {
   readonly audit: AuditRecorder;
 }
 

@@ -25,7 +25,7 @@ import type {
   IssuedAdminToken,
 } from "./auth-types.js";
 
-export interface AdminTokenServiceOptions {
+interface AdminTokenServiceOptions {
   /** The "iss" of admin JWTs; their audience is "<issuerUrl>/admin". */
   readonly issuerUrl: string;
   /** SHA-256 of each accepted admin API key (config.admin.apiKeyHashes). */

@@ -27,7 +27,7 @@ interface AgentServiceDeps {
   readonly relyingPartyOrgs: RelyingPartyOrgs;
 }
 
-export interface RegisterAgentInput {
+interface RegisterAgentInput {
   readonly orgId: string;
   readonly displayName: string;
   readonly metadata: Readonly<Record<string, string>>;
@@ -36,7 +36,7 @@ export interface RegisterAgentInput {
   readonly possessionProof: string;
 }
 
-export interface AgentWithCredential {
+interface AgentWithCredential {
   readonly agent: Agent;
   readonly credential: IssuedCredential;
 }

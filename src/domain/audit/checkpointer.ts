@@ -14,7 +14,7 @@ interface CheckpointerOptions {
   readonly onError: (error: unknown) => void;
 }
 
-export interface Checkpointer {
+interface Checkpointer {
   /** Starts the timer (unref'd: it never keeps the process alive). */
   start(): void;
   /** Stops the timer and waits for a running attempt. */

@@ -8,7 +8,7 @@ import type { DecisionWriter } from "./decision-writer.js";
  * A Verify or handshake decision as the audit log records it (action "verify.decision" / "handshake.decision").
  * The Verify path's decision records satisfy it; the audit log owns the format.
  */
-export interface AuditedDecision {
+interface AuditedDecision {
   readonly kind: "verify" | "handshake";
   readonly atMs?: number;
   /** The relying party's identity: the event's actor. */
@@ -29,7 +29,7 @@ export interface AuditedDecision {
 }
 
 /** Records a decision and returns its audit event id. */
-export interface AuditDecisionRecorder {
+interface AuditDecisionRecorder {
   record(decision: AuditedDecision): Promise<{ decisionId: string }>;
 }
 

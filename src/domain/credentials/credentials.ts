@@ -68,7 +68,7 @@ interface CredentialClaims {
   readonly kid: string;
 }
 
-export type CredentialRejection = TokenRefusal | "expired" | "not_yet_valid";
+type CredentialRejection = TokenRefusal | "expired" | "not_yet_valid";
 
 type CredentialCheck =
   | { readonly ok: true; readonly claims: CredentialClaims }

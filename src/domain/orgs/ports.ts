@@ -12,7 +12,7 @@ export interface OrgRepository {
 }
 
 /** The stores an org change uses inside one transaction. */
-export interface OrgTx {
+interface OrgTx {
   readonly orgs: OrgRepository;
   readonly audit: AuditRecorder;
 }

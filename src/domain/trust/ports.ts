@@ -58,7 +58,7 @@ export interface TrustStateRepository {
 }
 
 /** The stores a telemetry report writes inside one transaction. */
-export interface TelemetryTx {
+interface TelemetryTx {
   readonly trustEvents: TrustEventRepository;
   readonly trustState: TrustStateRepository;
   readonly audit: AuditRecorder;
