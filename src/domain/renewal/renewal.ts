@@ -1,13 +1,14 @@
 /** Credential issuing on demand: by an admin, or by the agent itself with a single-use renewal proof. */
 import { requireAdminFor } from "../access.js";
-import type { Agent, AgentService } from "../agents/index.js";
+import type { Agent } from "../agents/index.js";
 import type { Clock } from "../clock.js";
-import type { CredentialMinting, CredentialUnitOfWork, IssuedCredential } from "../credentials/index.js";
+import type { CredentialMinting, IssuedCredential } from "../credentials/index.js";
 import { DomainError, invalidField } from "../errors.js";
 import { requireAgentId } from "../ids.js";
 import type { Actor } from "../peer.js";
 import { answerFault, checkToken, PROOF, tokenHash, verificationKey } from "../tokens/index.js";
-import { nonceTtlMsFor, withinWindow, type Admission, type AgentVersionSink } from "../verify/index.js";
+import { nonceTtlMsFor, withinWindow } from "../verify/index.js";
+import type { RenewalAgents, RenewalGate, RenewalUnitOfWork } from "./ports.js";
 
 /** The op, scope and ath a renewal proof signs (docs/proof-format.md, "Credential renewal"). */
 const RENEWAL_OP = "credential.renew";
@@ -17,11 +18,11 @@ function renewalAth(agentId: string): string {
 }
 
 export interface RenewalDeps {
-  readonly uow: CredentialUnitOfWork;
+  readonly uow: RenewalUnitOfWork;
   readonly clock: Clock;
-  readonly agents: Pick<AgentService, "requireAgent">;
+  readonly agents: RenewalAgents;
   readonly minting: CredentialMinting;
-  readonly gate: Admission & AgentVersionSink;
+  readonly gate: RenewalGate;
   readonly serviceAudience: string;
   readonly proofSkewSeconds: number;
   /** Renewals allowed per agent per minute (shares the agent's limit window keyspace with nothing else). */
