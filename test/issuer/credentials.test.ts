@@ -276,4 +276,19 @@ describe("issuer key rotation", () => {
     const key = createLocalJWKSet(doc as Parameters<typeof createLocalJWKSet>[0]);
     await expect(compactVerify(token, key)).resolves.toBeDefined();
   });
+
+  it("everyKeyJwks (audit exports) keeps retired and revoked keys that the published JWKS drops", async () => {
+    const ed = await newSigner("ed25519");
+    await keySet.ensureActive(ed);
+    await keySet.revoke(signerA.kid);
+    const third = await newSigner();
+    await keySet.ensureActive(third);
+    expect(buildJwks(keySet.published()).keys.map((k) => k.kid)).toEqual([third.kid, ed.kid]);
+    const every = keySet.everyKeyJwks().keys;
+    expect(every.map((k) => k.kid).sort()).toEqual([signerA.kid, ed.kid, third.kid].sort());
+    for (const key of every) {
+      const members = key.kty === "EC" ? ["alg", "crv", "kid", "kty", "use", "x", "y"] : ["alg", "crv", "kid", "kty", "use", "x"];
+      expect(Object.keys(key).sort()).toEqual(members);
+    }
+  });
 });
