@@ -112,6 +112,8 @@ export function describeConnectError(e: ConnectError, hints: FailureHints): { li
 /** Any thrown value as one line and an exit code; never a stack trace. */
 export function describeFailure(e: unknown, hints: FailureHints): { line: string; exitCode: number } {
   if (e instanceof CliError) return { line: oneLine(e.message), exitCode: e.exitCode };
+  // A local failure inside an interceptor (reading the API key for the exchange) arrives wrapped by the client.
+  if (e instanceof ConnectError && e.cause instanceof CliError) return describeFailure(e.cause, hints);
   if (e instanceof ConnectError) return describeConnectError(e, hints);
   const message = e instanceof Error ? e.message : String(e);
   return { line: `unexpected error: ${oneLine(message)}`, exitCode: EXIT.failed };

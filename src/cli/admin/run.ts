@@ -63,6 +63,7 @@ const isHelp = (arg: string | undefined): boolean => arg === "--help" || arg ===
 /** Runs one command line; resolves to the exit code. Never throws. */
 export async function runAdmin(argv: readonly string[], io: Io, env: Environment, cwd: string): Promise<number> {
   const [groupName, commandName, ...rest] = argv;
+  let session: AdminSession | undefined;
   const hints: { -readonly [K in keyof FailureHints]: FailureHints[K] } = { addr: env.AGENT_IDENTITY_ADDR ?? "https://localhost:8443" };
   try {
     if (groupName === undefined || isHelp(groupName)) {
@@ -84,7 +85,6 @@ export async function runAdmin(argv: readonly string[], io: Io, env: Environment
     }
     if (args.flag("json") && args.flag("quiet")) throw usageError("--json and --quiet exclude each other");
     const mode: OutputMode = args.flag("json") ? "json" : args.flag("quiet") ? "quiet" : "table";
-    let session: AdminSession | undefined;
     const ctx: CommandContext = {
       args,
       io,
@@ -106,5 +106,7 @@ export async function runAdmin(argv: readonly string[], io: Io, env: Environment
     const where = known ? ` ${groupName} ${commandName}` : "";
     io.err(`admin${where}: ${line}${exitCode === EXIT.usage ? ` (see ${PROGRAM}${where} --help)` : ""}`);
     return exitCode;
+  } finally {
+    session?.close();
   }
 }

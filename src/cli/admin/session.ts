@@ -1,7 +1,7 @@
 /** The admin CLI's connection: one mTLS transport (gRPC or Connect) with the admin certificate, clients, the admin JWT. */
 import { readFileSync } from "node:fs";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { decodeJwt } from "jose";
 import { AdminService } from "../../../gen/agentidentity/v1/admin_pb.js";
 import { AgentRegistryService } from "../../../gen/agentidentity/v1/registry_pb.js";
@@ -20,6 +20,8 @@ export interface AdminSession {
   readonly tokens: AdminTokenSource;
   /** The service audience for possession proofs: --issuer-url, else the admin JWT's "iss". */
   issuerUrl(): Promise<string>;
+  /** Closes the HTTP/2 connection (calls are over). */
+  close(): void;
 }
 
 function readPem(path: string, what: string, flag: string): Buffer {
@@ -31,15 +33,17 @@ function readPem(path: string, what: string, flag: string): Buffer {
   }
 }
 
-function transportFor(s: ConnectionSettings, source: AdminTokenSource): Transport {
+function transportFor(s: ConnectionSettings, source: AdminTokenSource): { transport: Transport; connection: Http2SessionManager } {
   const nodeOptions = {
     ca: readPem(s.caFile, "CA certificate", "--tls-ca"),
     cert: readPem(s.certFile, "client certificate", "--tls-cert"),
     key: readPem(s.keyFile, "client key", "--tls-key"),
     ...(s.serverName !== undefined ? { servername: s.serverName } : {}),
   };
-  const common = { baseUrl: s.addr, interceptors: [adminBearer(source)], defaultTimeoutMs: s.timeoutMs, nodeOptions };
-  return s.protocol === "grpc" ? createGrpcTransport(common) : createConnectTransport({ ...common, httpVersion: "2" });
+  const connection = new Http2SessionManager(s.addr, {}, nodeOptions);
+  const common = { baseUrl: s.addr, interceptors: [adminBearer(source)], defaultTimeoutMs: s.timeoutMs, sessionManager: connection };
+  const transport = s.protocol === "grpc" ? createGrpcTransport(common) : createConnectTransport({ ...common, httpVersion: "2" });
+  return { transport, connection };
 }
 
 /** Opens the session; nothing is sent until the first call (the exchange happens on the first admin call). */
@@ -57,7 +61,7 @@ export function openSession(resolved: ResolvedSettings): AdminSession {
     const expiresAtMs = res.expireTime === undefined ? Date.now() : Number(res.expireTime.seconds) * 1000;
     return { token: res.accessToken, expiresAtMs };
   });
-  const transport = transportFor(s, tokens);
+  const { transport, connection } = transportFor(s, tokens);
   exchangeClient = createClient(AdminService, transport);
   return {
     settings: s,
@@ -65,6 +69,7 @@ export function openSession(resolved: ResolvedSettings): AdminSession {
     registry: createClient(AgentRegistryService, transport),
     verifier: createClient(VerifierService, transport),
     tokens,
+    close: () => connection.abort(),
     async issuerUrl() {
       if (s.issuerUrl !== undefined) return s.issuerUrl;
       await tokens.token();
