@@ -1,10 +1,14 @@
-/** Admin CLI pieces without a server: token refresh timing, the error line and exit code of each failure kind. */
+/** Admin CLI pieces without a server: token refresh timing, error lines and exit codes, settings, the README. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { parseCommandArgs } from "../../src/cli/admin/args.js";
 import { describeFailure, EXIT, grpcCodeName, localError } from "../../src/cli/admin/failures.js";
-import { resolveSettings } from "../../src/cli/admin/settings.js";
+import { GROUPS } from "../../src/cli/admin/run.js";
+import { ADMIN_CLI_VARIABLES, resolveSettings } from "../../src/cli/admin/settings.js";
 import { AdminTokenSource, REFRESH_MARGIN_MS } from "../../src/cli/admin/token-source.js";
+import { projectRoot } from "../../src/config/project-root.js";
 
 const LIFETIME_MS = 900_000;
 
@@ -111,5 +115,18 @@ describe("settings", () => {
     expect(() => resolveSettings(parseCommandArgs(["--addr", "http://localhost:8443"]), {}, "/")).toThrow(/https/);
     expect(() => resolveSettings(parseCommandArgs(["--protocol", "rest"]), {}, "/")).toThrow(/grpc or connect/);
     expect(() => parseCommandArgs(["--nope"])).toThrow("Unknown option '--nope'");
+  });
+});
+
+describe("README", () => {
+  const readme = readFileSync(join(projectRoot(), "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Admin CLI"), readme.indexOf("## The API"));
+
+  it("documents every command, every variable and every exit code of the admin CLI", () => {
+    for (const [group, spec] of Object.entries(GROUPS)) {
+      for (const command of Object.keys(spec.commands)) expect(section).toContain(`\`${group} ${command}`);
+    }
+    for (const variable of ADMIN_CLI_VARIABLES) expect(section).toContain(`\`${variable}\``);
+    for (const code of new Set(Object.values(EXIT))) expect(section).toMatch(new RegExp(`^\\| ${code} \\| `, "m"));
   });
 });

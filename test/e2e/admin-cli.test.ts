@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AgentIdentityClient } from "../../src/client/agent.js";
 import { databaseTargets } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { verifyOnce } from "./identity-support.js";
@@ -34,8 +35,8 @@ describe.each(databaseTargets())("admin CLI walkthrough on $name", (target) => {
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
-  /** The README walkthrough; every file name derives from the new org id, so a second round collides with nothing. */
-  async function walkthrough(round: number): Promise<void> {
+  /** Steps 1-2: an organisation and an agent registered from the public key and proof files the agent made. */
+  async function orgAndAgent(round: number): Promise<{ orgId: string; agentId: string; credFile: string; key: AgentIdentityClient }> {
     const created = await run("orgs", "create", "--name", `Acme ${Date.now()}-${round}`, "--tier", "verified", "-q");
     expect(created).toMatchObject({ code: 0, err: "" });
     const orgId = created.out;
@@ -59,7 +60,11 @@ describe.each(databaseTargets())("admin CLI walkthrough on $name", (target) => {
     expect(table.out.split("\n")[0]).toMatch(/^ID\s+ORG\s+NAME\s+STATUS\s+SCOPES\s+CREATED$/);
     expect(table.out).toContain(`${agentId}  ${orgId}  billing bot  active`);
     expect(parsed<{ agent: JsonAgent }>(await run("agents", "get", agentId, "--json")).agent.status).toBe("AGENT_STATUS_ACTIVE");
+    return { orgId, agentId, credFile, key: files.key };
+  }
 
+  /** Step 3: capabilities, a fresh credential that verifies, telemetry, the trust score, the revocation. */
+  async function lifecycle(agentId: string, credFile: string, key: AgentIdentityClient, round: number): Promise<void> {
     const updated = parsed<{ agent: JsonAgent }>(
       await run("agents", "update-capabilities", agentId, "--scope", "payments:write", "--scope", "orders:read", "--op", "payment.create", "--limit", "EUR:20000", "--json"),
     );
@@ -68,7 +73,7 @@ describe.each(databaseTargets())("admin CLI walkthrough on $name", (target) => {
     expect(issued.code).toBe(0);
     expect(issued.out).toContain(`written to ${credFile} (0600)`);
     expect(issued.out).not.toContain(readFileSync(credFile, "utf8").trim());
-    expect((await verifyOnce(t, t.verifier(), files.key, readFileSync(credFile, "utf8").trim())).valid).toBe(true);
+    expect((await verifyOnce(t, t.verifier(), key, readFileSync(credFile, "utf8").trim())).valid).toBe(true);
 
     const reported = parsed<{ eventId: string; trustScore: { score: number } }>(
       await run("trust", "report", agentId, "--event-type", "task", "--success", "--sla-met", "--latency-ms", "120", "--uptime", "0.999", "--json"),
@@ -80,7 +85,10 @@ describe.each(databaseTargets())("admin CLI walkthrough on $name", (target) => {
 
     const revoked = parsed<{ agent: JsonAgent }>(await run("agents", "revoke", agentId, "--reason", `walkthrough round ${round}`, "--json"));
     expect(revoked.agent).toMatchObject({ status: "AGENT_STATUS_REVOKED", revokeReason: `walkthrough round ${round}` });
+  }
 
+  /** Step 4: the audit trail, an export with progress, its offline check, the issuer keys. */
+  async function auditAndKeys(orgId: string, round: number): Promise<void> {
     const audit = parsed<{ events: { action: string; details?: Record<string, unknown> }[] }>(await run("audit", "list", "--org", orgId, "--all", "--json"));
     const actions = audit.events.map((e) => e.action);
     for (const a of ["org.created", "agent.registered", "agent.capabilities_updated", "credential.issued", "telemetry.reported", "agent.revoked"]) {
@@ -103,6 +111,13 @@ describe.each(databaseTargets())("admin CLI walkthrough on $name", (target) => {
     const keys = parsed<{ keys: { kid: string; status: string }[] }>(await run("issuer-keys", "list", "--json"));
     expect(keys.keys.map((k) => k.status)).toContain("active");
     expect((await run("issuer-keys", "list")).out).toContain(keys.keys[0]!.kid);
+  }
+
+  /** The README walkthrough; every file name derives from the new org id, so a second round collides with nothing. */
+  async function walkthrough(round: number): Promise<void> {
+    const { orgId, agentId, credFile, key } = await orgAndAgent(round);
+    await lifecycle(agentId, credFile, key, round);
+    await auditAndKeys(orgId, round);
   }
 
   it("runs the whole walkthrough twice in a row in the same folder", async () => {

@@ -57,11 +57,6 @@ export class Args {
     return this.values[name] === true;
   }
 
-  /** Whether the flag appeared at all (to tell "not given" from a default). */
-  has(name: string): boolean {
-    return this.values[name] !== undefined;
-  }
-
   /** A whole number in min..max, or undefined when absent. */
   integer(name: string, min: number, max: number): number | undefined {
     const v = this.string(name);

@@ -50,9 +50,10 @@ function transportFor(s: ConnectionSettings, source: AdminTokenSource): { transp
 export function openSession(resolved: ResolvedSettings): AdminSession {
   const s = resolved.connection;
   let iss: string | undefined;
-  let exchangeClient: Client<typeof AdminService> | undefined;
+  // Assigned below: the token source needs the client, the client's transport needs the token source.
+  let exchangeClient: Client<typeof AdminService>;
   const tokens = new AdminTokenSource(async () => {
-    const res = await exchangeClient!.exchangeToken(
+    const res = await exchangeClient.exchangeToken(
       { orgId: s.tokenOrg ?? "" },
       { headers: { [ADMIN_API_KEY_HEADER]: resolved.apiKey() } },
     );
