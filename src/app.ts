@@ -188,7 +188,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     closers.add(() => signerProbe.stop());
 
     // Verify path state.
-    const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, gate);
+    const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, gate, {
+      clock,
+      maxStalenessMs: config.verify.agentStateMaxStalenessSeconds * 1000,
+    });
     const subscription: InvalidationSubscription = await agentStates.attach(bus, () => {
       keySet.refresh().catch((e: unknown) => logger.error({ err: e }, "issuer key refresh failed"));
     });
@@ -257,7 +260,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
     // Registry.
     const relyingPartyOrgs = config.peers.relyingPartyOrgs;
-    const { agents } = createAgents({
+    const { agents, propagator } = createAgents({
       uow: storage.unitOfWork,
       reads: storage.read,
       clock,
@@ -267,7 +270,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       serviceAudience: config.issuer.issuerUrl,
       proofSkewSeconds: config.verify.proofSkewSeconds,
       relyingPartyOrgs,
+      onPropagationError: (agentId, version, attempt, err) =>
+        logger.warn({ err, agentId, version, attempt }, "agent change committed but not yet propagated; retrying (replicas re-read it within the staleness bound)"),
     });
+    closers.add(() => propagator.close());
     const { renewal } = createRenewal({
       uow: storage.unitOfWork,
       clock,

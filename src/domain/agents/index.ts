@@ -6,7 +6,7 @@ import type { RelyingPartyOrgs } from "../access.js";
 import type { Clock } from "../clock.js";
 import type { CredentialMinting } from "../credentials/index.js";
 import type { AgentChangeBus, AgentReads, AgentUnitOfWork, AgentVersionSink } from "./ports.js";
-import { AgentChangePropagator } from "./propagation.js";
+import { AgentChangePropagator, type PropagationOptions } from "./propagation.js";
 import { AgentService } from "./service.js";
 
 export { parseAgentPublicJwk } from "./agent-jwk.js";
@@ -19,6 +19,7 @@ export type {
   RotateAgentKeyInput,
   UpdateCapabilitiesInput,
 } from "./ports.js";
+export { AgentChangePropagator } from "./propagation.js";
 export type { AgentService } from "./service.js";
 
 interface AgentsDeps {
@@ -33,9 +34,18 @@ interface AgentsDeps {
   readonly serviceAudience: string;
   readonly proofSkewSeconds: number;
   readonly relyingPartyOrgs: RelyingPartyOrgs;
+  /** Each failed propagation attempt (it is retried in the background; the change is committed). */
+  readonly onPropagationError?: PropagationOptions["onError"];
 }
 
-export function createAgents(deps: AgentsDeps): { readonly agents: AgentService } {
-  const propagator = new AgentChangePropagator(deps.versions, deps.bus);
-  return { agents: new AgentService({ ...deps, propagator }) };
+export interface Agents {
+  readonly agents: AgentService;
+  /** Retries failed propagations in the background; close() stops that at shutdown. */
+  readonly propagator: AgentChangePropagator;
+}
+
+export function createAgents(deps: AgentsDeps): Agents {
+  const onError = deps.onPropagationError;
+  const propagator = new AgentChangePropagator(deps.versions, deps.bus, onError === undefined ? {} : { onError });
+  return { agents: new AgentService({ ...deps, propagator }), propagator };
 }

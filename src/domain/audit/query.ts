@@ -1,5 +1,6 @@
 /** Admin reads of the audit log: filtered pages (org-scoped tokens see their org) and whole-chain exports. */
 import { requireAdmin, requireAdminFor, requireUnrestrictedAdmin } from "../access.js";
+import { requireText, requireTimeMs } from "../bounds.js";
 import type { Clock } from "../clock.js";
 import { requireOrgId } from "../ids.js";
 import type { Page } from "../paging.js";
@@ -26,8 +27,18 @@ export class AuditQuery {
       if (orgId !== undefined) requireAdminFor(actor, orgId);
       orgId = admin.orgId;
     }
-    const clean = (v: string | undefined): string | undefined => (v === "" ? undefined : v);
-    return this.deps.reader.list({ ...filter, orgId, actor: clean(filter.actor), action: clean(filter.action) });
+    const clean = (field: string, v: string | undefined): string | undefined =>
+      v === undefined || v === "" ? undefined : requireText("audit.invalid_filter", field, v, 512);
+    const time = (field: string, ms: number | undefined): number | undefined =>
+      ms === undefined ? undefined : requireTimeMs("audit.invalid_filter", field, ms);
+    return this.deps.reader.list({
+      ...filter,
+      orgId,
+      actor: clean("actor", filter.actor),
+      action: clean("action", filter.action),
+      startMs: time("start_time", filter.startMs),
+      endMs: time("end_time", filter.endMs),
+    });
   }
 
   /** The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used. */
