@@ -1,30 +1,16 @@
 // infra/docker-compose.yml and infra/Dockerfile checked against the code (no Docker engine runs here).
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevMaterial } from "../../src/config/dev-material.js";
 import { loadConfig } from "../../src/config/load.js";
 import { testMaterial } from "../support/app-harness.js";
+import { configVariableNames, envExampleNames } from "./config-names.js";
 import { asList, asMap, asString, parseMiniYaml, type YamlValue } from "./mini-yaml.js";
 import { REPO_ROOT } from "./support.js";
 
 const read = (path: string): string => readFileSync(join(REPO_ROOT, path), "utf8");
-
-/** Every variable name the config loader mentions: upper-case string literals in src/config/*.ts. */
-function configVariableNames(): Set<string> {
-  const names = new Set<string>();
-  const dir = join(REPO_ROOT, "src", "config");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
-    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/"([A-Z][A-Z0-9_]{2,})"/g)) names.add(m[1]!);
-  }
-  return names;
-}
-
-/** Variables documented in .env.example, as "NAME=" or "# NAME=" at the start of a line. */
-function envExampleNames(): Set<string> {
-  return new Set([...read(".env.example").matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
-}
 
 interface DockerInstruction {
   readonly op: string;
