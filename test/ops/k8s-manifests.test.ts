@@ -153,7 +153,7 @@ describe("infra/k8s manifests", () => {
     expect(service.spec!.type).toBe("ClusterIP");
     expect(service.spec!.ports!.map((p) => p.targetPort).sort()).toEqual(["browser", "grpc"]);
     const policy = one<{ spec: NetworkPolicy["spec"] }>("NetworkPolicy");
-    expect(selects(policy.spec!.podSelector.matchLabels)).toBe(true);
+    expect(selects(policy.spec!.podSelector?.matchLabels)).toBe(true);
     expect(policy.spec!.policyTypes).toContain("Ingress");
     const sidecar = Number(configMap.data.SIDECAR_PORT);
     const rules = policy.spec!.ingress!.filter((r) => (r.ports ?? []).some((p) => p.port === sidecar));
@@ -169,7 +169,7 @@ describe("infra/k8s manifests", () => {
     const command = (secret: string) => new RegExp(`kubectl [^\\n]*create secret (generic|tls) ${secret} [^\\n]*`).exec(doc)?.[0] ?? "";
     for (const e of container.env ?? []) {
       const ref = e.valueFrom!.secretKeyRef!;
-      expect(command(ref.name), e.name).toContain(`--from-literal=${ref.key}=`);
+      expect(command(ref.name ?? ""), e.name).toContain(`--from-literal=${ref.key}=`);
     }
     for (const [name, path] of Object.entries(configMap.data).filter(([n]) => n.endsWith("_FILE"))) {
       const mount = (container.volumeMounts ?? []).find((m) => path.startsWith(`${m.mountPath}/`))!;
