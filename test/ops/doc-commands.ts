@@ -49,7 +49,7 @@ export function docCommands(markdown: string): DocCommand[] {
     }
     for (const m of part.matchAll(/`([^`\n]+)`/g)) {
       const text = m[1]!.replace(/\\\|/g, "|");
-      if (COMMAND_WORDS.test(text)) out.push({ kind: "inline", text });
+      if (COMMAND_WORDS.test(text.replace(/^([A-Z][A-Z0-9_]*=\S+ )+/, ""))) out.push({ kind: "inline", text });
     }
   }
   return out;
@@ -103,6 +103,7 @@ export const COVERAGE: readonly Coverage[] = [
   { pattern: /^PILOT_ADDR=\S+ PILOT_CA_FILE=.* npm run pilot:smoke$/, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "PILOT_AUDIT_EXPORT_FILE", why: "the same variables, pointed at a service on a free port" },
   { pattern: /^\$env:PILOT_[A-Z_]+ = /, how: "external", by: "test/ops/pilot-smoke.test.ts", mentions: "pilotEnv", why: "PowerShell twin of the sh smoke" },
   { pattern: /^(npm run pilot:smoke|npm run test:integration)$/, how: "external", by: "test/ops/pilot-smoke.test.ts", mentions: "pilot-smoke", why: "in prose, and the PowerShell lines after the variables; the sh forms run" },
+  { pattern: /^ADMIN_API_KEY=<key> npm run pilot:smoke$/, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "ADMIN_API_KEY:", why: "a wrong ADMIN_API_KEY is what the smoke sends; test/pilot/settings.test.ts: the right one is used" },
   { pattern: /^ADMIN_API_KEY="\$\(cat certs\/dev\/admin-api-key\)" npm run test:integration$/, how: "run", by: RUN },
   { pattern: /^ADMIN_API_KEY=\.\.\. PILOT_ADDR=.* npm run test:integration$/, how: "run", by: RUN, why: "the same run with a deployment's variables" },
   { pattern: /^buf curl \.\.\. AdminService\/ExchangeToken$/, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "token_exchange", why: "the smoke's token_exchange step makes that call" },
