@@ -1,5 +1,5 @@
 /** Wires the Verify path's metric callbacks (a domain port) to the prom-client metrics and their label values. */
-import type { VerifyMetrics } from "../domain/verify/ports.js";
+import type { VerifyMetrics } from "../domain/verify/index.js";
 import type { Metrics, VerifyResultLabel } from "./metrics.js";
 
 /** The domain's outcome as the `result` label: a valid decision is a success; a refusal or an error, a failure. */
@@ -19,9 +19,6 @@ export function verifyMetricsOf(metrics: Metrics): VerifyMetrics {
     },
     rateLimited(endpoint) {
       metrics.rateLimitHitsTotal.inc({ endpoint });
-    },
-    trustComputed(durationSeconds) {
-      metrics.trustComputeDurationSeconds.observe(durationSeconds);
     },
   };
 }
