@@ -72,6 +72,7 @@ export function createAdminService(deps: AdminHandlerDeps): ServiceImpl<typeof A
         orgId: req.orgId,
         actor: req.actor,
         action: req.action,
+        target: req.target,
         startMs: req.startTime === undefined ? undefined : timestampMs(req.startTime),
         endMs: req.endTime === undefined ? undefined : timestampMs(req.endTime),
       });

@@ -30,7 +30,7 @@ export class AuditQuery {
       orgId = admin.orgId;
     }
     const clean = (v: string | undefined): string | undefined => (v === "" ? undefined : v);
-    return this.reader.list({ ...filter, orgId, actor: clean(filter.actor), action: clean(filter.action) });
+    return this.reader.list({ ...filter, orgId, actor: clean(filter.actor), action: clean(filter.action), target: clean(filter.target) });
   }
 
   /** The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used. */
