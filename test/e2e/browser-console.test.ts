@@ -107,6 +107,24 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
     expect(await page.getByRole("table", { name: /Factor breakdown/ }).getByRole("row").count()).toBeGreaterThan(1);
     await shot("3-agent-detail");
 
+    // Rotate the key (possession proof by the new key) and widen the capabilities.
+    const thumbprint = () => page.getByRole("definition").filter({ has: page.locator("code") }).nth(2).textContent();
+    const before = await thumbprint();
+    const { client: newKey } = await newAgentKey(audience);
+    const rotation = await newKey.makePossessionProof({ op: "agent.rotate_key", audience, orgId, agentId });
+    const rotate = page.getByRole("form", { name: "Rotate key" });
+    await rotate.getByLabel("New public JWK").fill(JSON.stringify(newKey.publicJwk));
+    await rotate.getByLabel("Possession proof by the new key").fill(rotation);
+    await rotate.getByRole("button", { name: "Rotate key" }).click();
+    await expect.poll(thumbprint).toBe(newKey.thumbprint);
+    expect(before).not.toBe(newKey.thumbprint);
+    const caps = page.getByRole("form", { name: "Update capabilities" });
+    await caps.getByLabel("Scopes").fill("payments:write payments:read");
+    await caps.getByRole("button", { name: "Update capabilities" }).click();
+    const scopes = () => page.locator("dt:text-is('Scopes') + dd").textContent();
+    await expect.poll(async () => `${await scopes()} ${await page.locator("#alert").textContent()}`).toMatch(/^payments:read, payments:write $|^payments:write, payments:read $/);
+    await page.getByRole("cell", { name: "agent.key_rotated" }).waitFor();
+
     // Revoke after the confirmation step.
     await page.getByRole("button", { name: "Revoke…" }).click();
     const dialog = page.getByRole("dialog");
