@@ -3,11 +3,10 @@
  * score and chart, revoke it, see the revoked status and the audit events, export and verify the audit in the page,
  * sign out and find nothing left in storage. Screenshots of each main view go to test-results/browser-console/.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
 import { auditVerify } from "../../src/cli/audit-verify.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { newAgentKey } from "../support/agents.js";
@@ -151,7 +150,6 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
     await download.saveAs(file);
     expect((await auditVerify([file])).exitCode).toBe(0);
     // A tampered file is caught in the page, naming the broken link.
-    const { readFileSync } = await import("node:fs");
     const tampered = readFileSync(file, "utf8").replace("key leaked in a console e2e test", "nothing to see here");
     writeFileSync(join(ARTIFACT_DIR, "audit-export-tampered.jsonl"), tampered);
     await page.getByLabel("Verify an export file").setInputFiles(join(ARTIFACT_DIR, "audit-export-tampered.jsonl"));
@@ -161,13 +159,23 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
     // Sign out: nothing left in any storage, and the views need a new sign-in, also after a reload.
     await page.getByRole("button", { name: "Sign out" }).click();
     await heading("Sign in").waitFor();
-    const storage = await page.evaluate(async () => ({
-      local: localStorage.length,
-      session: sessionStorage.length,
-      cookie: document.cookie,
-      databases: (await indexedDB.databases()).length,
-      caches: (await caches.keys()).length,
-    }));
+    const storage = await page.evaluate(async () => {
+      // The page's globals (this file is type-checked without the DOM library).
+      const w = globalThis as unknown as {
+        localStorage: { length: number };
+        sessionStorage: { length: number };
+        document: { cookie: string };
+        indexedDB: { databases(): Promise<unknown[]> };
+        caches: { keys(): Promise<unknown[]> };
+      };
+      return {
+        local: w.localStorage.length,
+        session: w.sessionStorage.length,
+        cookie: w.document.cookie,
+        databases: (await w.indexedDB.databases()).length,
+        caches: (await w.caches.keys()).length,
+      };
+    });
     expect(storage).toEqual({ local: 0, session: 0, cookie: "", databases: 0, caches: 0 });
     expect(await browser.context.cookies()).toEqual([]);
     await page.goto(`${base}/console/#/orgs`);
@@ -185,6 +193,5 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
       return { status: res.status, code: res.headers.get("x-error-code") };
     });
     expect(status).toEqual({ status: 401, code: "admin.token_missing" });
-    void AgentRegistryService;
   });
 });
