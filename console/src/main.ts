@@ -8,6 +8,8 @@ import { orgsView } from "./views/orgs.js";
 import { signInView } from "./views/signin.js";
 
 let subject = "";
+/** Signs out when the admin JWT expires, so an expired session never shows stale views. */
+let expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
 function renderHeader(): void {
   const signedIn = session.signedIn;
@@ -33,6 +35,8 @@ async function route(): Promise<void> {
   if (!session.signedIn) {
     signInView((who) => {
       subject = who;
+      clearTimeout(expiryTimer);
+      expiryTimer = setTimeout(() => signOut("Your session expired: sign in again"), Math.max(0, session.expiresAtMs - Date.now()));
       if (location.hash === "" || location.hash === "#/" || location.hash === "#/signin") location.hash = "#/orgs";
       else void route();
     });
@@ -48,6 +52,7 @@ async function route(): Promise<void> {
 }
 
 function signOut(message: string): void {
+  clearTimeout(expiryTimer);
   session.signOut();
   subject = "";
   showAlert();

@@ -38,7 +38,16 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
     await t?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACT_DIR, `${name}.png`), fullPage: true });
+  /** Saves the view's screenshot, and checks every form control on it has a label (accessible name). */
+  const shot = async (name: string) => {
+    await page.screenshot({ path: join(ARTIFACT_DIR, `${name}.png`), fullPage: true });
+    const unlabelled = await page.evaluate(() => {
+      type Control = { labels: { length: number } | null; getAttribute(n: string): string | null; outerHTML: string };
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<Control> } }).document;
+      return [...doc.querySelectorAll("input, select, textarea")].filter((c) => (c.labels?.length ?? 0) === 0 && c.getAttribute("aria-label") === null).map((c) => c.outerHTML);
+    });
+    expect(unlabelled, `unlabelled controls on ${name}`).toEqual([]);
+  };
   const heading = (name: string) => page.getByRole("heading", { level: 1, name });
 
   it("runs an operator's session from sign-in to sign-out", async () => {
@@ -55,8 +64,12 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
     expect(problems.filter((p) => !p.includes("status of 401"))).toEqual([]);
     problems.length = 0;
 
-    await page.getByLabel("Admin API key").fill(t.adminApiKey);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    // Keyboard only: the key field has focus again after the refusal; Enter submits.
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe(
+      await page.getByLabel("Admin API key").getAttribute("id"),
+    );
+    await page.keyboard.type(t.adminApiKey);
+    await page.keyboard.press("Enter");
     await heading("Organisations").waitFor();
 
     // Organisations: create, then filter.
