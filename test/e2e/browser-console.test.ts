@@ -23,7 +23,8 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
 
   beforeAll(async () => {
     buildConsole();
-    t = await startTestApp({ database: databaseTargets()[0]! });
+    // Checkpoints every second, so the export carries signed checkpoints the page checks with jose.
+    t = await startTestApp({ database: databaseTargets()[0]!, env: { AUDIT_CHECKPOINT_INTERVAL_SECONDS: "1" } });
     browser = await launchChromium();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(10_000);
@@ -157,7 +158,7 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
 
     // Export, verify in the page, and cross-check the downloaded file with npm run audit:verify's code.
     await page.getByRole("button", { name: "Export and verify" }).click();
-    await expect.poll(() => page.locator("#verify-result").textContent(), { timeout: 15_000 }).toMatch(/Export verified in this browser: OK seq 1\.\.\d+/);
+    await expect.poll(() => page.locator("#verify-result").textContent(), { timeout: 15_000 }).toMatch(/Export verified in this browser: OK seq 1\.\.\d+ \(\d+ events, [1-9]\d* signed checkpoints verified\)/);
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export-link").click()]);
     const file = join(ARTIFACT_DIR, "audit-export.jsonl");
     await download.saveAs(file);
