@@ -1,5 +1,7 @@
 /** The audit log: events paged (newest first) and filtered by action, agent and time; export and verify. */
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ListAuditEventsRequestSchema } from "../../../gen/agentidentity/v1/admin_pb.js";
 import type { AuditEvent } from "../../../src/client/web/index.js";
 import { msOf, run, session } from "../api.js";
 import { field, h, showView, timeEl } from "../dom.js";
@@ -39,12 +41,12 @@ function eventRow(e: AuditEvent): HTMLTableRowElement {
   );
 }
 
-export async function auditView(query: URLSearchParams): Promise<void> {
+function filterForm(query: URLSearchParams): HTMLFormElement {
   const action = h("select", { name: "action" }, h("option", { value: "" }, "Any action"), ...ACTIONS.map((a) => h("option", { value: a, selected: query.get("action") === a }, a)));
   const target = h("input", { type: "text", name: "agent", value: query.get("target") ?? "", placeholder: "agt_…", autocomplete: "off" });
   const from = h("input", { type: "datetime-local", name: "from", value: query.get("from") ?? "" });
   const to = h("input", { type: "datetime-local", name: "to", value: query.get("to") ?? "" });
-  const filters = h(
+  return h(
     "form",
     {
       class: "inline",
@@ -62,13 +64,30 @@ export async function auditView(query: URLSearchParams): Promise<void> {
     field("To (UTC, exclusive)", to),
     h("button", { type: "submit" }, "Apply filters"),
   );
+}
+
+/** The ListAuditEvents request for the filters in the URL. */
+function requestFor(query: URLSearchParams, pageToken: string): MessageInitShape<typeof ListAuditEventsRequestSchema> {
+  const startMs = utcMs(query.get("from") ?? "");
+  const endMs = utcMs(query.get("to") ?? "");
+  return {
+    pageSize: 25,
+    pageToken,
+    action: query.get("action") ?? "",
+    target: query.get("target") ?? "",
+    ...(startMs === undefined ? {} : { startTime: timestampFromMs(startMs) }),
+    ...(endMs === undefined ? {} : { endTime: timestampFromMs(endMs) }),
+  };
+}
+
+export async function auditView(query: URLSearchParams): Promise<void> {
   const body = h("tbody");
   const pageInfo = h("p", { class: "count", "aria-live": "polite" });
   const next = h("button", { type: "button", hidden: true }, "Next page");
   const first = h("button", { type: "button", hidden: true }, "First page");
   showView(
     h("h1", {}, "Audit log"),
-    filters,
+    filterForm(query),
     h(
       "table",
       {},
@@ -80,21 +99,10 @@ export async function auditView(query: URLSearchParams): Promise<void> {
     h("div", { class: "buttons" }, first, next),
     exportSection(),
   );
-
-  const startMs = utcMs(query.get("from") ?? "");
-  const endMs = utcMs(query.get("to") ?? "");
   let page = 0;
   let tokens: string[] = [""];
   const load = async (): Promise<void> => {
-    const request = {
-      pageSize: 25,
-      pageToken: tokens[page] ?? "",
-      action: query.get("action") ?? "",
-      target: query.get("target") ?? "",
-      ...(startMs === undefined ? {} : { startTime: timestampFromMs(startMs) }),
-      ...(endMs === undefined ? {} : { endTime: timestampFromMs(endMs) }),
-    };
-    const res = await run("list audit events", () => session.clients.admin.listAuditEvents(request));
+    const res = await run("list audit events", () => session.clients.admin.listAuditEvents(requestFor(query, tokens[page] ?? "")));
     if (res === undefined) return;
     body.replaceChildren(...res.events.map(eventRow));
     if (res.events.length === 0) body.append(h("tr", {}, h("td", { colspan: 6 }, "No events match.")));

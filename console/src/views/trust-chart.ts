@@ -28,6 +28,33 @@ function markerFor(p: TrustPoint, x: number, y: number): SVGElement {
   );
 }
 
+function legend(): HTMLElement {
+  return h(
+    "ul",
+    { class: "legend" },
+    h("li", { class: "lg-success" }, "success"),
+    h("li", { class: "lg-failure" }, "failure"),
+    h("li", { class: "lg-dispute" }, "dispute"),
+    h("li", { class: "lg-rate" }, "running success rate"),
+  );
+}
+
+/** The same reports as a table (inside a disclosure), for screen readers and exact reading. */
+function dataTable(sorted: readonly TrustPoint[]): HTMLElement {
+  const yes = (b: boolean): string => (b ? "yes" : "no");
+  return h(
+    "details",
+    {},
+    h("summary", {}, "Trust events as a table"),
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, ...["Time (UTC)", "Success", "SLA met", "Dispute"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, ...sorted.map((p) => h("tr", {}, h("td", {}, new Date(p.timeMs).toISOString()), h("td", {}, yes(p.success)), h("td", {}, yes(p.slaMet)), h("td", {}, yes(p.dispute))))),
+    ),
+  );
+}
+
 /** The chart (oldest report on the left), or a sentence when there is nothing to draw. */
 export function trustChart(points: readonly TrustPoint[]): HTMLElement {
   if (points.length === 0) return h("p", { class: "empty" }, "No trust events reported yet.");
@@ -66,30 +93,5 @@ export function trustChart(points: readonly TrustPoint[]): HTMLElement {
     svg("text", { x: PAD.left, y: HEIGHT - 8, class: "axis" }, first),
     svg("text", { x: WIDTH - PAD.right, y: HEIGHT - 8, "text-anchor": "end", class: "axis" }, last),
   );
-  const legend = h(
-    "ul",
-    { class: "legend" },
-    h("li", { class: "lg-success" }, "success"),
-    h("li", { class: "lg-failure" }, "failure"),
-    h("li", { class: "lg-dispute" }, "dispute"),
-    h("li", { class: "lg-rate" }, "running success rate"),
-  );
-  const table = h(
-    "details",
-    {},
-    h("summary", {}, "Trust events as a table"),
-    h(
-      "table",
-      {},
-      h("thead", {}, h("tr", {}, ...["Time (UTC)", "Success", "SLA met", "Dispute"].map((c) => h("th", { scope: "col" }, c)))),
-      h(
-        "tbody",
-        {},
-        ...sorted.map((p) =>
-          h("tr", {}, h("td", {}, new Date(p.timeMs).toISOString()), h("td", {}, p.success ? "yes" : "no"), h("td", {}, p.slaMet ? "yes" : "no"), h("td", {}, p.dispute ? "yes" : "no")),
-        ),
-      ),
-    ),
-  );
-  return h("figure", { class: "trust-chart" }, chart, h("figcaption", {}, summary), legend, table);
+  return h("figure", { class: "trust-chart" }, chart, h("figcaption", {}, summary), legend(), dataTable(sorted));
 }
