@@ -71,7 +71,7 @@ export function canonicalEventBytes(event: AuditEventInput & { readonly seq: num
 const HEX_64 = /^[0-9a-f]{64}$/;
 
 /** prev_hash_bytes || canonical: what a link's sha256 covers, prev_hash_bytes being the 32 bytes the hex names. */
-export function chainLinkBytes(prevHash: string, canonical: Uint8Array): Uint8Array {
+export function chainLinkBytes(prevHash: string, canonical: Uint8Array): Uint8Array<ArrayBuffer> {
   if (!HEX_64.test(prevHash)) throw new TypeError("prev_hash must be 64 lower-case hex characters");
   const bytes = new Uint8Array(32 + canonical.length);
   for (let i = 0; i < 32; i++) bytes[i] = parseInt(prevHash.slice(2 * i, 2 * i + 2), 16);
