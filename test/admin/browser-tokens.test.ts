@@ -7,7 +7,7 @@ import { hashAdminApiKey } from "../../src/domain/admin/api-keys.js";
 import { AdminTokenService } from "../../src/domain/admin/token-service.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
-import { signJwt } from "../../src/domain/issuer/jws.js";
+import { signJwt } from "../support/jws.js";
 import type { Signer } from "../../src/domain/issuer/signer.js";
 
 const ISSUER = "https://agent-identity.local";
@@ -58,7 +58,7 @@ describe("browser admin tokens", () => {
 
   it("refuses a browser-audience token carrying a certificate binding, and every browser token when browser admin is off", async () => {
     const iat = Math.floor(clock.nowMs() / 1000);
-    const claims = { iss: ISSUER, aud: `${ISSUER}/admin/browser`, sub: "browser:x", scope: "admin", jti: "j", iat, exp: iat + 60 };
+    const claims = { iss: ISSUER, aud: `${ISSUER}/admin/browser`, sub: "browser:x", scope: "admin", jti: "browser-token-id-0123456789", iat, exp: iat + 60 };
     const bound = await signJwt(signer, { typ: "admin+jwt" }, { ...claims, cnf: { "x5t#S256": "a".repeat(43) } });
     expect((await rejection(service.authenticate(undefined, `Bearer ${bound}`, "browser"))).code).toBe("admin.token_invalid");
     const plain = await signJwt(signer, { typ: "admin+jwt" }, claims);

@@ -1,10 +1,10 @@
 /**
  * Export the audit chain to a file and verify it in the browser with the very code `npm run audit:verify` runs
- * (src/domain/audit: RFC 8785 canonical bytes, the sha256 link hash over WebCrypto, checkpoint signatures via jose).
+ * (src/domain/audit: RFC 8785 canonical bytes, the sha256 link hash and the checkpoint signatures over WebCrypto).
  */
 import { toJsonString } from "@bufbuild/protobuf";
 import { ExportAuditResponseSchema } from "../../../gen/agentidentity/v1/admin_pb.js";
-import { verifyCheckpointJws } from "../../../src/domain/audit/checkpoint-jws.js";
+import { verifyCheckpointJwsWeb } from "../../../src/domain/audit/checkpoint-web.js";
 import { ExportFormatError, parseExportFile } from "../../../src/domain/audit/export-file.js";
 import { verifyExport } from "../../../src/domain/audit/verify-export.js";
 import { run, session } from "../api.js";
@@ -13,7 +13,7 @@ import { announce, field, h } from "../dom.js";
 /** "OK seq 1..N (...)" or "BROKEN at seq S: problem", as the CLI prints it. */
 export async function verifyExportText(text: string): Promise<{ ok: boolean; message: string }> {
   try {
-    const result = await verifyExport(parseExportFile(text), verifyCheckpointJws);
+    const result = await verifyExport(parseExportFile(text), verifyCheckpointJwsWeb);
     if (result.ok) {
       return { ok: true, message: `OK seq ${result.startSeq}..${result.endSeq} (${result.events} events, ${result.checkpoints} signed checkpoints verified)` };
     }
