@@ -256,6 +256,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       clock,
       uow: storage.unitOfWork,
       onAdminAuth: (result) => metrics.adminAuthTotal.inc({ result }),
+      ...(config.browser.admin ? { browser: { ttlSeconds: config.browser.adminJwtTtlSeconds } } : {}),
     });
 
     // Registry.

@@ -119,6 +119,7 @@ async function listEvents(q: Queryable, filter: AuditListFilter): Promise<Page<A
   if (filter.orgId !== undefined) add((n) => `org_id = $${n}`, filter.orgId);
   if (filter.actor !== undefined) add((n) => `actor = $${n}`, filter.actor);
   if (filter.action !== undefined) add((n) => `action = $${n}`, filter.action);
+  if (filter.target !== undefined) add((n) => `target = $${n}`, filter.target);
   if (filter.startMs !== undefined) add((n) => `time >= $${n}`, ts(filter.startMs));
   if (filter.endMs !== undefined) add((n) => `time < $${n}`, ts(filter.endMs));
   if (below !== undefined) add((n) => `seq < $${n}`, below);

@@ -1,16 +1,16 @@
 /**
- * The admin module: admin API keys, their exchange for certificate-bound admin JWTs (audited), and the admin
- * JWT check of every admin call.
+ * The admin module: admin API keys, their exchange for admin JWTs (certificate-bound on the mTLS port,
+ * browser-audience on the browser port; audited), and the admin JWT check of every admin call.
  */
 import type { Clock } from "../clock.js";
 import type { Signer } from "../keys/index.js";
 import { AuditedTokenExchanger } from "./audited-exchange.js";
-import type { AdminAuthReporter, AdminTokenExchanger } from "./auth-types.js";
+import type { AdminAuthReporter, AdminTokenExchanger, BrowserAdminTokenExchanger } from "./auth-types.js";
 import type { AdminUnitOfWork } from "./ports.js";
-import { AdminTokenService } from "./token-service.js";
+import { AdminTokenService, type BrowserExchangeOptions } from "./token-service.js";
 
 export { hashAdminApiKey, MIN_ADMIN_API_KEY_LENGTH, PLACEHOLDER_ADMIN_API_KEY } from "./api-keys.js";
-export type { AdminAuthResult, AdminTokenExchanger } from "./auth-types.js";
+export type { AdminAuthResult, AdminTokenExchanger, BrowserAdminTokenExchanger, IssuedAdminToken } from "./auth-types.js";
 export { AdminTokenService } from "./token-service.js";
 
 interface AdminDeps {
@@ -24,13 +24,15 @@ interface AdminDeps {
   readonly clock: Clock;
   readonly uow: AdminUnitOfWork;
   readonly onAdminAuth?: AdminAuthReporter;
+  /** Browser-listener exchanges (BROWSER_ADMIN); absent: ExchangeToken is refused there. */
+  readonly browser?: BrowserExchangeOptions;
 }
 
 interface Admin {
   /** Checks the admin JWT of each admin call (the server's AdminAuthenticator). */
   readonly authenticator: AdminTokenService;
   /** ExchangeToken: hands a token out only after its "admin.token_issued" event committed. */
-  readonly exchanger: AdminTokenExchanger;
+  readonly exchanger: AdminTokenExchanger & BrowserAdminTokenExchanger;
 }
 
 export function createAdmin(deps: AdminDeps): Admin {
