@@ -38,7 +38,7 @@ interface AgentsDeps {
   readonly onPropagationError?: PropagationOptions["onError"];
 }
 
-export interface Agents {
+interface Agents {
   readonly agents: AgentService;
   /** Retries failed propagations in the background; close() stops that at shutdown. */
   readonly propagator: AgentChangePropagator;

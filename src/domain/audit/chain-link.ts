@@ -49,7 +49,7 @@ export interface AuditCheckpointRecord {
 }
 
 /** RFC 3339 UTC with milliseconds, as the canonical form and the export carry it. */
-export function formatAuditTime(ms: number): string {
+function formatAuditTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 

@@ -3,10 +3,8 @@ import { createHash } from "node:crypto";
 import { chainLinkBytes, canonicalEventBytes, GENESIS_HASH, type AuditEventInput, type AuditEventRecord, type ChainHead } from "./chain-link.js";
 
 export {
-  canonicalEventBytes,
   chainHashWeb,
   chainLinkBytes,
-  formatAuditTime,
   GENESIS_HASH,
   type AuditCheckpointRecord,
   type AuditEventInput,
