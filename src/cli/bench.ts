@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { prepareDevelopmentMaterial, type DevMaterial } from "../config/dev-material.js";
 import { startLoadGenerator, startReferenceServers, type LoadGeneratorChild, type ReferenceChild } from "./bench/children.js";
 import { measureCryptoFloor } from "./bench/crypto-floor.js";
-import { cpuMsOf, cpuMsOfAll, loadAverage, peakRssMiB, pidsMatching } from "./bench/proc.js";
+import { cpuMsOf, cpuMsOfAll, loadAverage, peakRssMiB, pidsMatching, ProcessSetCpu } from "./bench/proc.js";
 import type { PhaseSpec } from "./bench/protocol.js";
 import { formatBench, ratiosOf, type BenchReport, type PhaseReport } from "./bench/report.js";
 import { startServerProcess, type ServerProcess } from "./bench/server-process.js";
@@ -59,12 +59,14 @@ async function measurePhase(run: Running, plan: Plan, redisPids: readonly number
   const { server, load, refs } = run;
   const serverPid = plan.target === "service" ? server.pid : refs.pid;
   const port = plan.target === "service" ? server.grpcPort : plan.target === "grpc-js" ? refs.grpcJsPort : refs.http1Port;
-  const pgPids = server.databaseName === undefined ? [] : pidsMatching("postgres:", server.databaseName);
-  const before = { server: cpuMsOf(serverPid) ?? 0, pg: cpuMsOfAll(pgPids), redis: cpuMsOfAll(redisPids) };
+  const local = plan.target === "service";
+  const dbName = server.databaseName;
+  const postgres = local && dbName !== undefined ? new ProcessSetCpu(() => pidsMatching("postgres:", dbName)) : undefined;
+  const before = { server: cpuMsOf(serverPid) ?? 0, redis: cpuMsOfAll(redisPids) };
   const { target, ...spec } = plan;
   const outcome = await load.run({ ...spec, origin: `https://127.0.0.1:${port}` });
+  const postgresCpuMs = postgres?.stop();
   const ok = Math.max(1, outcome.result.calls - outcome.result.errors);
-  const local = plan.target === "service";
   return {
     target,
     rpc: plan.rpc,
@@ -73,7 +75,7 @@ async function measurePhase(run: Running, plan: Plan, redisPids: readonly number
     ratePerSecond: plan.ratePerSecond,
     result: outcome.result,
     serverCpuMsPerCall: ((cpuMsOf(serverPid) ?? 0) - before.server) / ok,
-    postgresCpuMsPerCall: local && pgPids.length > 0 ? (cpuMsOfAll(pgPids) - before.pg) / ok : undefined,
+    postgresCpuMsPerCall: postgresCpuMs === undefined ? undefined : postgresCpuMs / ok,
     redisCpuMsPerCall: local && redisPids.length > 0 ? (cpuMsOfAll(redisPids) - before.redis) / ok : undefined,
     loadCpuMsPerCall: outcome.loadCpuMs / Math.max(1, outcome.result.calls),
   };

@@ -55,3 +55,40 @@ export function loadAverage(): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU of a changing set of processes (Postgres backends come and go with the pool) over a phase: polls the
+ * matching pids and keeps each one's first and last reading; a process that appears mid-phase counts from 0.
+ * A process that exits loses at most one poll interval of CPU.
+ */
+export class ProcessSetCpu {
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly find: () => readonly number[],
+    intervalMs = 250,
+  ) {
+    this.poll(true);
+    this.timer = setInterval(() => this.poll(false), intervalMs);
+  }
+
+  private poll(atStart: boolean): void {
+    for (const pid of this.find()) {
+      const cpu = cpuMsOf(pid);
+      if (cpu === undefined) continue;
+      if (!this.first.has(pid)) this.first.set(pid, atStart ? cpu : 0);
+      this.last.set(pid, cpu);
+    }
+  }
+
+  /** Stops polling and returns the CPU ms used since construction. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.poll(false);
+    let sum = 0;
+    for (const [pid, last] of this.last) sum += last - (this.first.get(pid) ?? 0);
+    return sum;
+  }
+}

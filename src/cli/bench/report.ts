@@ -74,7 +74,7 @@ export function formatBench(r: BenchReport): string {
     "latency in ms (open loop: from the intended send time); CPU columns in ms per successful call",
     header,
     ...rows,
-    `crypto floor (node:crypto, one core): ES256 ${floor.es256PerSecond.toFixed(0)}/s (${floor.es256Us.toFixed(0)} us), Ed25519 ${floor.ed25519PerSecond.toFixed(0)}/s (${floor.ed25519Us.toFixed(0)} us)`,
+    `crypto floor (node:crypto, per CPU second of one core): ES256 ${floor.es256PerSecond.toFixed(0)}/s (${floor.es256Us.toFixed(0)} us), Ed25519 ${floor.ed25519PerSecond.toFixed(0)}/s (${floor.ed25519Us.toFixed(0)} us)`,
     ...Object.entries(r.ratios).map(([k, v]) => `${k}: ${v.toFixed(2)}`),
   ].join("\n");
 }
