@@ -12,7 +12,7 @@ import { prepareDevelopmentMaterial, type DevMaterial } from "../config/dev-mate
 import { startLoadGenerator, startReferenceServers, type LoadGeneratorChild, type ReferenceChild } from "./bench/children.js";
 import { measureCryptoFloor } from "./bench/crypto-floor.js";
 import { cpuMsOf, cpuMsOfAll, loadAverage, peakRssMiB, pidsMatching, ProcessSetCpu } from "./bench/proc.js";
-import type { PhaseSpec } from "./bench/protocol.js";
+import type { PhaseSpec, VerifyTarget } from "./bench/protocol.js";
 import { formatBench, ratiosOf, type BenchReport, type PhaseReport } from "./bench/report.js";
 import { startServerProcess, type ServerProcess } from "./bench/server-process.js";
 import { BENCH_OPERATION, BENCH_SCOPE, registerBenchAgent } from "./bench/service.js";
@@ -46,20 +46,24 @@ export function benchPlan(s: BenchSettings): Plan[] {
     plan.push({ target: "service", rpc: "verify", name: `service:verify@${rate}/s`, mode: "open", concurrency: 0, ratePerSecond: rate, durationMs: ms, maxCalls: 0 });
   }
   if (s.streamInFlight > 0) plan.push({ ...closed("service", "verify-stream", s.streamInFlight), name: `service:verify-stream@${s.streamInFlight}` });
-  return plan;
+  if (s.baselineMain === undefined) return plan;
+  // The baseline build runs each service phase right after the service, under the same conditions.
+  return plan.flatMap((p) => (p.target === "service" ? [p, { ...p, target: "baseline" as const, name: p.name.replace("service:", "baseline:") }] : [p]));
 }
 
 interface Running {
   readonly server: ServerProcess;
+  readonly baseline: ServerProcess | undefined;
   readonly load: LoadGeneratorChild;
   readonly refs: ReferenceChild;
 }
 
 async function measurePhase(run: Running, plan: Plan, redisPids: readonly number[]): Promise<PhaseReport> {
-  const { server, load, refs } = run;
-  const serverPid = plan.target === "service" ? server.pid : refs.pid;
-  const port = plan.target === "service" ? server.grpcPort : plan.target === "grpc-js" ? refs.grpcJsPort : refs.http1Port;
-  const local = plan.target === "service";
+  const { load, refs } = run;
+  const server = plan.target === "baseline" ? run.baseline! : run.server;
+  const local = plan.target === "service" || plan.target === "baseline";
+  const serverPid = local ? server.pid : refs.pid;
+  const port = local ? server.grpcPort : plan.target === "grpc-js" ? refs.grpcJsPort : refs.http1Port;
   const dbName = server.databaseName;
   const postgres = local && dbName !== undefined ? new ProcessSetCpu(() => pidsMatching("postgres:", dbName)) : undefined;
   const before = { server: cpuMsOf(serverPid) ?? 0, redis: cpuMsOfAll(redisPids) };
@@ -89,12 +93,15 @@ function isLocal(url: string | undefined): boolean {
 
 async function runPhases(s: BenchSettings, run: Running, log: (line: string) => void): Promise<PhaseReport[]> {
   const redisPids = isLocal(s.redisUrl) ? pidsMatching("redis-server") : [];
-  const origin = `https://127.0.0.1:${run.server.grpcPort}`;
   if (s.warmupSeconds > 0) {
     log(`bench: warm-up ${s.warmupSeconds} s`);
-    const warm = { mode: "closed" as const, concurrency: 16, ratePerSecond: 0, durationMs: s.warmupSeconds * 1000, maxCalls: s.maxCalls, origin };
-    await run.load.run({ ...warm, name: "warmup", rpc: "check" });
-    await run.load.run({ ...warm, name: "warmup", rpc: "verify" });
+    for (const p of [run.server, run.baseline]) {
+      if (p === undefined) continue;
+      const warm = { mode: "closed" as const, concurrency: 16, ratePerSecond: 0, durationMs: s.warmupSeconds * 1000, maxCalls: s.maxCalls };
+      const origin = `https://127.0.0.1:${p.grpcPort}`;
+      await run.load.run({ ...warm, origin, name: "warmup", rpc: "check" });
+      await run.load.run({ ...warm, origin, name: "warmup", rpc: "verify" });
+    }
   }
   const phases: PhaseReport[] = [];
   for (const plan of benchPlan(s)) {
@@ -105,21 +112,23 @@ async function runPhases(s: BenchSettings, run: Running, log: (line: string) => 
 }
 
 async function startAll(s: BenchSettings, material: DevMaterial, log: (line: string) => void): Promise<Running> {
-  const server = await startServerProcess({ server: s.server, devDir: material.dir, databaseUrl: s.databaseUrl, redisUrl: s.redisUrl, issuerUrl: ISSUER_URL }, log);
+  const options = { server: s.server, devDir: material.dir, databaseUrl: s.databaseUrl, redisUrl: s.redisUrl, issuerUrl: ISSUER_URL };
+  const server = await startServerProcess({ ...options, cpuProfileDir: s.cpuProfileDir }, log);
+  let baseline: ServerProcess | undefined;
   try {
-    const agent = await registerBenchAgent(material, server.grpcPort, ISSUER_URL);
+    if (s.baselineMain !== undefined) baseline = await startServerProcess({ ...options, main: s.baselineMain }, log);
+    const verifyBy: Record<string, VerifyTarget> = {};
+    for (const p of [server, baseline]) {
+      if (p === undefined) continue;
+      const agent = await registerBenchAgent(material, p.grpcPort, ISSUER_URL);
+      verifyBy[`https://127.0.0.1:${p.grpcPort}`] = { ...agent, scope: BENCH_SCOPE, operation: BENCH_OPERATION };
+    }
     const rp = material.clients.relyingParty;
-    const load = await startLoadGenerator({
-      caFile: material.caCertFile,
-      certFile: rp.certFile,
-      keyFile: rp.keyFile,
-      connections: s.connections,
-      verify: { ...agent, scope: BENCH_SCOPE, operation: BENCH_OPERATION },
-    });
+    const load = await startLoadGenerator({ caFile: material.caCertFile, certFile: rp.certFile, keyFile: rp.keyFile, connections: s.connections, verifyBy });
     const refs = await startReferenceServers(material.caCertFile, material.serverCertFile, material.serverKeyFile);
-    return { server, load, refs };
+    return { server, baseline, load, refs };
   } catch (e) {
-    await server.stop();
+    await Promise.allSettled([server.stop(), baseline?.stop()]);
     throw e;
   }
 }
@@ -138,7 +147,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
       peak = peakRssMiB(run.server.pid);
     } finally {
       await Promise.allSettled([run.load.stop(), run.refs.stop()]);
-      await run.server.stop();
+      await Promise.allSettled([run.server.stop(), run.baseline?.stop()]);
     }
     log("bench: crypto floor");
     const cryptoFloor = measureCryptoFloor(s.cryptoMs);

@@ -70,6 +70,17 @@ describe("bench measurement", () => {
       "service:verify@100/s",
       "service:verify-stream@64",
     ]);
+    const ab = benchPlan(readBenchSettings({ BENCH_CONCURRENCY: "1", BENCH_RATES: "100", BENCH_STREAM_IN_FLIGHT: "0", BENCH_BASELINE_MAIN: "/x/main.js" }));
+    expect(ab.map((p) => p.name)).toEqual([
+      "service:check@C1",
+      "baseline:check@C1",
+      "service:verify@C1",
+      "baseline:verify@C1",
+      "grpc-js:check@C1",
+      "http1:http1-null@C1",
+      "service:verify@100/s",
+      "baseline:verify@100/s",
+    ]);
   });
 });
 

@@ -23,7 +23,7 @@ class LoadGenerator {
   private readonly tls: TlsFiles;
   private readonly sessions = new Map<string, ClientHttp2Session[]>();
   private readonly agents = new Map<string, Agent>();
-  private agent: AgentIdentityClient | undefined;
+  private readonly agentKeys = new Map<string, AgentIdentityClient>();
 
   constructor(private readonly init: LoadInit) {
     this.tls = { ca: readFileSync(init.caFile), cert: readFileSync(init.certFile), key: readFileSync(init.keyFile) };
@@ -38,13 +38,18 @@ class LoadGenerator {
     return s;
   }
 
-  /** `count` encoded Verify requests with fresh proofs (signed here, before the phase's clock starts). */
-  async verifyFrames(count: number): Promise<Buffer[]> {
-    const v = this.init.verify;
-    this.agent ??= await AgentIdentityClient.fromJwk(v.privateJwk, {});
+  /** `count` encoded Verify requests for `origin` with fresh proofs (signed here, before the phase's clock starts). */
+  async verifyFrames(origin: string, count: number): Promise<Buffer[]> {
+    const v = this.init.verifyBy[origin];
+    if (v === undefined) throw new Error(`no bench agent for ${origin}`);
+    let agent = this.agentKeys.get(origin);
+    if (agent === undefined) {
+      agent = await AgentIdentityClient.fromJwk(v.privateJwk, {});
+      this.agentKeys.set(origin, agent);
+    }
     const frames: Buffer[] = [];
     for (let i = 0; i < count; i++) {
-      const proof = await this.agent.makeProof({ audience: v.audience, scope: v.scope, op: v.operation, amountMinor: 0, currency: "", credentialOrSession: v.credential });
+      const proof = await agent.makeProof({ audience: v.audience, scope: v.scope, op: v.operation, amountMinor: 0, currency: "", credentialOrSession: v.credential });
       const req = create(VerifyRequestSchema, { presented: { case: "credential", value: v.credential }, proof, scope: v.scope, operation: v.operation });
       frames.push(grpcFrame(toBinary(VerifyRequestSchema, req)));
     }
@@ -75,7 +80,7 @@ class LoadGenerator {
     const sessions = await this.sessionsFor(spec.origin);
     const pick = (i: number): ClientHttp2Session => sessions[i % sessions.length]!;
     if (spec.rpc === "check") return (i) => unaryCall(pick(i), CHECK_PATH, EMPTY_FRAME, firstFieldIsOne);
-    const frames = await this.verifyFrames(calls);
+    const frames = await this.verifyFrames(spec.origin, calls);
     return (i) => unaryCall(pick(i), VERIFY_PATH, frames[i]!, firstFieldIsOne);
   }
 
@@ -85,7 +90,7 @@ class LoadGenerator {
     let cpu: NodeJS.CpuUsage;
     if (spec.rpc === "verify-stream") {
       const sessions = await this.sessionsFor(spec.origin);
-      const frames = await this.verifyFrames(calls);
+      const frames = await this.verifyFrames(spec.origin, calls);
       cpu = process.cpuUsage();
       result = await runStreamPhase(spec.name, sessions, frames, { perStream: spec.concurrency, maxMs: spec.durationMs });
     } else {

@@ -9,14 +9,17 @@ export interface LoadInit {
   readonly keyFile: string;
   /** HTTP/2 connections per target (a gateway's connection pool). */
   readonly connections: number;
-  readonly verify: {
-    readonly credential: string;
-    /** The agent's private JWK (a throw-away bench key). */
-    readonly privateJwk: Record<string, unknown>;
-    readonly audience: string;
-    readonly scope: string;
-    readonly operation: string;
-  };
+  /** What Verify proofs are made of, by target origin (each service has its own database and agent). */
+  readonly verifyBy: Readonly<Record<string, VerifyTarget>>;
+}
+
+export interface VerifyTarget {
+  readonly credential: string;
+  /** The agent's private JWK (a throw-away bench key). */
+  readonly privateJwk: Record<string, unknown>;
+  readonly audience: string;
+  readonly scope: string;
+  readonly operation: string;
 }
 
 /** The RPCs a phase calls: Verify, health Check, streamed Verify, or the HTTP/1.1 reference's null request. */

@@ -4,7 +4,8 @@ import type { PhaseResult } from "./measure.js";
 import type { PhaseRpc } from "./protocol.js";
 
 export interface PhaseReport {
-  readonly target: "service" | "grpc-js" | "http1";
+  /** baseline: another build of the service (BENCH_BASELINE_MAIN), measured in the same run. */
+  readonly target: "service" | "baseline" | "grpc-js" | "http1";
   readonly rpc: PhaseRpc;
   readonly mode: "closed" | "open";
   readonly concurrency: number;
@@ -48,6 +49,11 @@ export function ratiosOf(phases: readonly PhaseReport[], floor: CryptoFloor, con
     if (check && grpcJs) out[`null_rpc/grpc-js@C${c}`] = check.result.opsPerSecond / grpcJs.result.opsPerSecond;
     if (check && http1) out[`null_rpc/http1@C${c}`] = check.result.opsPerSecond / http1.result.opsPerSecond;
     if (verify) out[`server_cpu_per_verify/crypto_floor@C${c}`] = verify.serverCpuMsPerCall / (floor.es256Us / 1000);
+    const base = find(phases, "baseline", "verify", c);
+    if (verify && base) {
+      out[`verify_ops/baseline@C${c}`] = verify.result.opsPerSecond / base.result.opsPerSecond;
+      out[`server_cpu_per_verify/baseline@C${c}`] = verify.serverCpuMsPerCall / base.serverCpuMsPerCall;
+    }
   }
   const stream = phases.find((p) => p.rpc === "verify-stream");
   if (stream) out["server_cpu_per_streamed_verify/crypto_floor"] = stream.serverCpuMsPerCall / (floor.es256Us / 1000);

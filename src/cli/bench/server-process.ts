@@ -20,6 +20,10 @@ export interface ServerProcessOptions {
   readonly redisUrl: string | undefined;
   /** ISSUER_URL (audience of possession proofs). */
   readonly issuerUrl: string;
+  /** Run this built main.js instead (a baseline build measured beside the service). */
+  readonly main?: string;
+  /** Write a V8 CPU profile of the service (node --cpu-prof) into this directory at exit. */
+  readonly cpuProfileDir?: string;
 }
 
 export interface ServerProcess {
@@ -111,7 +115,8 @@ function serverEnv(options: ServerProcessOptions, ports: number[], databaseUrl: 
 /** Starts the service and resolves once /readyz answers 200. */
 export async function startServerProcess(options: ServerProcessOptions, log: (line: string) => void): Promise<ServerProcess> {
   const root = projectRoot();
-  const entry = options.server === "build" ? [ensureBuild(root, log)] : ["--import", "tsx", join(root, "src", "main.ts")];
+  const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`];
+  const entry = [...profile, ...(options.main !== undefined ? [options.main] : options.server === "build" ? [ensureBuild(root, log)] : ["--import", "tsx", join(root, "src", "main.ts")])];
   const suffix = randomBytes(6).toString("hex");
   const redisPrefix = `bench:${suffix}:`;
   const databaseName = options.databaseUrl === undefined ? undefined : `bench_${suffix}`;

@@ -11,6 +11,8 @@ export const BENCH_VARIABLES = [
   "BENCH_SERVER",
   "BENCH_DATABASE_URL",
   "BENCH_REDIS_URL",
+  "BENCH_CPU_PROFILE_DIR",
+  "BENCH_BASELINE_MAIN",
 ] as const;
 
 export interface BenchSettings {
@@ -33,6 +35,13 @@ export interface BenchSettings {
   readonly redisUrl: string | undefined;
   /** Crypto-floor measurement per algorithm, ms. */
   readonly cryptoMs: number;
+  /** BENCH_CPU_PROFILE_DIR: the service runs with node --cpu-prof and writes its profile here at exit. */
+  readonly cpuProfileDir: string | undefined;
+  /**
+   * BENCH_BASELINE_MAIN: another build's dist/src/main.js (e.g. the previous release) run beside the service
+   * (same storage settings, its own database) and measured right after it in every service phase.
+   */
+  readonly baselineMain: string | undefined;
   /** Where the JSON report goes (--json FILE). */
   readonly jsonFile: string | undefined;
 }
@@ -97,6 +106,8 @@ export function readBenchSettings(env: NodeJS.ProcessEnv, argv: readonly string[
     server,
     databaseUrl: opt("BENCH_DATABASE_URL"),
     redisUrl: opt("BENCH_REDIS_URL"),
+    cpuProfileDir: opt("BENCH_CPU_PROFILE_DIR"),
+    baselineMain: opt("BENCH_BASELINE_MAIN"),
     cryptoMs: d.cryptoMs,
     jsonFile: jsonAt >= 0 ? argv[jsonAt + 1] : undefined,
   };
