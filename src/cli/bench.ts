@@ -47,8 +47,10 @@ export function benchPlan(s: BenchSettings): Plan[] {
   }
   if (s.streamInFlight > 0) plan.push({ ...closed("service", "verify-stream", s.streamInFlight), name: `service:verify-stream@${s.streamInFlight}` });
   if (s.baselineMain === undefined) return plan;
-  // The baseline build runs each service phase right after the service, under the same conditions.
-  return plan.flatMap((p) => (p.target === "service" ? [p, { ...p, target: "baseline" as const, name: p.name.replace("service:", "baseline:") }] : [p]));
+  // The baseline build runs each unary service phase right after the service, under the same conditions (an
+  // older build may not serve VerifyStream).
+  const again = (p: Plan): Plan[] => [p, { ...p, target: "baseline", name: p.name.replace("service:", "baseline:") }];
+  return plan.flatMap((p) => (p.target === "service" && p.rpc !== "verify-stream" ? again(p) : [p]));
 }
 
 interface Running {
