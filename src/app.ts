@@ -92,7 +92,10 @@ class Closers {
 async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   const url = config.storage.databaseUrl;
   if (url !== undefined) {
-    return openPostgres(url, { onIdleError: (err) => logger.warn({ err }, "idle postgres connection failed; it is replaced") });
+    return openPostgres(url, {
+      statementTimeoutMs: config.storage.statementTimeoutMs,
+      onIdleError: (err) => logger.warn({ err }, "postgres connection failed; it is replaced"),
+    });
   }
   logger.warn(
     { dataDir: config.storage.pgliteDataDir },
@@ -193,7 +196,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const credentialVerifier = new CredentialVerifier({ keySet, issuer: config.issuer.issuerUrl, clock });
 
     // Verify path state.
-    const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, gate);
+    const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, gate, {
+      clock,
+      maxStalenessMs: config.verify.agentStateMaxStalenessSeconds * 1000,
+    });
     const subscription: InvalidationSubscription = await agentStates.attach(bus, () => {
       keySet.refresh().catch((e: unknown) => logger.error({ err: e }, "issuer key refresh failed"));
     });
@@ -268,12 +274,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       credentialTtlSeconds: config.issuer.credentialTtlSeconds,
     });
     const relyingPartyOrgs = config.peers.relyingPartyOrgs;
+    const propagator = new AgentChangePropagator(gate, bus, {
+      onError: (agentId, version, attempt, err) =>
+        logger.warn({ err, agentId, version, attempt }, "agent change committed but not yet propagated; retrying (replicas re-read it within the staleness bound)"),
+    });
+    closers.add(() => propagator.close());
     const agents = new AgentService({
       uow: storage.unitOfWork,
       reads: storage.read,
       clock,
       minting,
-      propagator: new AgentChangePropagator(gate, bus),
+      propagator,
       serviceAudience: config.issuer.issuerUrl,
       proofSkewSeconds: config.verify.proofSkewSeconds,
       relyingPartyOrgs,

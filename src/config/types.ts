@@ -60,6 +60,8 @@ export interface Config {
   readonly storage: {
     /** Postgres URL; undefined means embedded PGlite in pgliteDataDir. */
     readonly databaseUrl: string | undefined;
+    /** Postgres statement timeout: a stalled statement fails as unavailable after this (DB_STATEMENT_TIMEOUT_MS). */
+    readonly statementTimeoutMs: number;
     readonly pgliteDataDir: string;
     /** Redis URL; undefined means in-memory nonce store, rate limiter and invalidation bus. */
     readonly redisUrl: string | undefined;
@@ -73,6 +75,8 @@ export interface Config {
     /** Per-agent limit (AGENT_RATE_LIMIT_PER_MINUTE). */
     readonly agentRateLimitPerMinute: number;
     readonly sessionTtlSeconds: number;
+    /** The oldest cached agent state a replica decides on (AGENT_STATE_MAX_STALENESS_SECONDS, default 5). */
+    readonly agentStateMaxStalenessSeconds: number;
   };
   readonly api: {
     /** Per-peer limit of every other RPC (admin, registry, JWKS), per method and replica (API_RATE_LIMIT_PER_MINUTE). */

@@ -72,6 +72,7 @@ describe("production", () => {
     expect(config.issuer).toMatchObject({ issuerUrl: "https://agent-identity.local", privateJwkFile: material.issuerJwkFile, kms: undefined });
     expect(config.storage).toEqual({
       databaseUrl: "postgres://app@db:5432/aid",
+      statementTimeoutMs: 5000,
       redisUrl: "redis://redis:6379",
       redisKeyPrefix: "aid:",
       pgliteDataDir: join(root, "data", "pglite"),
@@ -233,11 +234,12 @@ describe("development", () => {
     });
     expect(config.storage).toEqual({
       databaseUrl: undefined,
+      statementTimeoutMs: 5000,
       redisUrl: undefined,
       pgliteDataDir: join(root, "data", "pglite"),
       redisKeyPrefix: "aid:",
     });
-    expect(config.verify).toEqual({ proofSkewSeconds: 60, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 600 });
+    expect(config.verify).toEqual({ proofSkewSeconds: 60, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 600, agentStateMaxStalenessSeconds: 5 });
     expect(config.browser.corsAllowedOrigins).toEqual([]);
     expect(config.devDir).toBe(material.dir);
   });
