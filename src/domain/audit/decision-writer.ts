@@ -10,7 +10,8 @@ export interface DecisionWriterOptions {
   readonly maxBatchSize?: number;
   /**
    * Batches committing at once (default 2): the next batch is sealed and sent while the previous one commits,
-   * so a decision waits for about one commit, not for the batch ahead of it plus its own.
+   * so a decision waits for about one commit, not for the batch ahead of it plus its own. Two batches in flight
+   * may reach the chain in either order: seq is assigned under the chain lock, so the chain stays one order.
    */
   readonly maxBatchesInFlight?: number;
   /** Most events waiting; beyond it write() fails fast with unavailable "audit.queue_full" (default 10000). */
