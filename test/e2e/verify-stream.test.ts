@@ -48,7 +48,7 @@ describe.each(targets)("VerifyStream on $name", ({ database, redis }) => {
 
   it("decides every message like Verify, audited and counted, answering each correlation id once", async () => {
     const n = 3 * STREAM_IN_FLIGHT + 5;
-    const before = metricValue(await scrapeMetrics(t), "agent_identity_verify_total", { result: "valid", reason: "verified" });
+    const before = metricValue(await scrapeMetrics(t), "agent_identity_verify_total", { result: "success", reason: "verified" });
     const list: StreamInit[] = [];
     for (let i = 0; i < n; i++) list.push({ correlationId: `m-${i}`, request: verifyRequest({ credential: a.credential }, await proofFor(a.key, rp, a.credential)) });
     const answers = await collect(list);
@@ -59,7 +59,7 @@ describe.each(targets)("VerifyStream on $name", ({ database, redis }) => {
       expect(r.result.value).toMatchObject({ valid: true, reasonCode: "verified", agentId: a.agentId, orgId: a.orgId });
       expect(r.result.value.decisionId).toMatch(/^evt_/);
     }
-    expect(metricValue(await scrapeMetrics(t), "agent_identity_verify_total", { result: "valid", reason: "verified" })).toBe(before + n);
+    expect(metricValue(await scrapeMetrics(t), "agent_identity_verify_total", { result: "success", reason: "verified" })).toBe(before + n);
     const { admin } = await t.adminClients();
     const page = await admin.listAuditEvents({ action: "verify.decision", pageSize: 500 });
     const first = answers.get("m-0")!.result;

@@ -7,7 +7,7 @@ import type { Queryable } from "./database.js";
 import { decodeSeqToken, encodeToken, pageSize } from "./pagination.js";
 import { optional, toBytes, toMs, toSafeInt, ts } from "./sql-values.js";
 
-/** pg_advisory_xact_lock key serialising appends to the chain (one global order); migration 0002 uses it too. */
+/** pg_advisory_xact_lock key serialising appends to the chain (one global order); migration 0003 uses it too. */
 export const AUDIT_CHAIN_LOCK_KEY = 7_301_001_002;
 
 /** The most events range() returns in one call. */
@@ -82,7 +82,7 @@ export function canonicalAroundSeq(input: AuditEventInput): { head: Buffer; tail
 }
 
 /**
- * Appends events to the chain in one statement (the audit_append function of migration 0002): under the chain
+ * Appends events to the chain in one statement (the audit_append function of migration 0003): under the chain
  * lock it reads the head, assigns seq, hashes and inserts. Inside an open transaction the lock is held until
  * that COMMIT, so call it as the transaction's last step; on its own (autocommit) a batch is one round trip and
  * durable when the call resolves.

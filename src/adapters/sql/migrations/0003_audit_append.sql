@@ -1,4 +1,4 @@
--- 0002_audit_append: append a batch to the audit hash chain in ONE statement, so a batch costs one round trip.
+-- 0003_audit_append: append a batch to the audit hash chain in ONE statement, so a batch costs one round trip.
 -- compatible-with: 1
 -- (Expand only: the previous release keeps appending with its own statements under the same lock.)
 --
