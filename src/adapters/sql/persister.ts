@@ -33,7 +33,7 @@ interface SqlTx extends SqlReads {
 export interface SqlPersister {
   readonly unitOfWork: { run<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> };
   readonly read: SqlReads;
-  /** For the group-commit decision writer: one transaction per batch, same chain, same lock. */
+  /** For the group-commit decision writer: one statement per batch (its own transaction), same chain, same lock. */
   readonly auditAppender: AuditBatchAppender;
 }
 
@@ -65,7 +65,7 @@ export function createSqlPersister(db: Database): SqlPersister {
             },
           };
           const result = await fn(stores);
-          // Last step before COMMIT: take the chain lock, read the head, append.
+          // Last step before COMMIT: one statement takes the chain lock, reads the head and appends.
           await appendAuditEvents(tx, queued);
           return result;
         });
@@ -73,11 +73,9 @@ export function createSqlPersister(db: Database): SqlPersister {
     },
     read: sqlReads(db),
     auditAppender: {
-      async appendBatch(events: readonly AuditEventInput[]): Promise<void> {
-        if (events.length === 0) return;
-        await db.transaction(async (tx) => {
-          await appendAuditEvents(tx, events);
-        });
+      appendBatch(events: readonly AuditEventInput[]): Promise<void> {
+        // One round trip: autocommit, so the batch is durable when this resolves.
+        return appendAuditEvents(db, events);
       },
     },
   };

@@ -7,6 +7,7 @@ import type { AuditReader, IssuerKeyHistory } from "./ports.js";
 import { AuditQuery } from "./query.js";
 
 export { canonicalJson } from "./canonical-json.js";
+export { canonicalEventBytes } from "./chain-link.js";
 export {
   GENESIS_HASH,
   sealEvents,
