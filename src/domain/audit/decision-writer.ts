@@ -43,6 +43,19 @@ interface Waiting {
   reject(error: DomainError): void;
 }
 
+/** Appends one batch; settles every waiting write with the outcome (unavailable on any failure). */
+async function commit(options: DecisionWriterOptions, batch: readonly Waiting[]): Promise<void> {
+  try {
+    await options.appender.appendBatch(batch.map((w) => w.event));
+    options.onBatch?.(batch.length);
+    for (const w of batch) w.resolve();
+  } catch (e) {
+    options.onBatchError?.(e, batch.length);
+    const error = e instanceof DomainError && e.kind === "unavailable" ? e : unavailable("audit.write_failed", "audit log", e);
+    for (const w of batch) w.reject(error);
+  }
+}
+
 export function createDecisionWriter(options: DecisionWriterOptions): DecisionWriter {
   const maxBatch = options.maxBatchSize ?? 500;
   const maxBatches = Math.max(1, options.maxBatchesInFlight ?? 2);
@@ -53,25 +66,13 @@ export function createDecisionWriter(options: DecisionWriterOptions): DecisionWr
   let scheduled = false;
   let closed = false;
 
-  async function commit(batch: Waiting[]): Promise<void> {
-    try {
-      await options.appender.appendBatch(batch.map((w) => w.event));
-      options.onBatch?.(batch.length);
-      for (const w of batch) w.resolve();
-    } catch (e) {
-      options.onBatchError?.(e, batch.length);
-      const error = e instanceof DomainError && e.kind === "unavailable" ? e : unavailable("audit.write_failed", "audit log", e);
-      for (const w of batch) w.reject(error);
-    }
-  }
-
   /** Seals batches from the queue while a commit slot is free; each finished commit starts the next. */
   function pump(): void {
     scheduled = false;
     while (queue.length > 0 && committing.size < maxBatches) {
       const batch = queue.splice(0, maxBatch);
       inFlight += batch.length;
-      const done: Promise<void> = commit(batch).finally(() => {
+      const done: Promise<void> = commit(options, batch).finally(() => {
         inFlight -= batch.length;
         committing.delete(done);
         pump();
