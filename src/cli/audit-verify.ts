@@ -2,8 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { verifyCheckpointJws } from "../domain/audit/checkpoint-jws.js";
-import { ExportFormatError, parseExportFile, verifyExport } from "../domain/audit/index.js";
+import { ExportFormatError, parseExportFile, verifyCheckpointJws, verifyExport } from "../domain/audit/index.js";
 
 const USAGE = "usage: npm run audit:verify -- <export file>";
 

@@ -6,14 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres, type Database } from "../../src/adapters/sql/database.js";
 import { auditVerify } from "../../src/cli/audit-verify.js";
-import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/checkpoint-jws.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import type { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
 import { databaseTargets, type TestDatabase } from "../support/databases.js";
 import { org } from "../storage/fixtures.js";
 import { auditInput, T0, tempFile, testSigner } from "./support.js";
-import { buildAuditExport, createCheckpointer, createDecisionWriter, formatExportFile, sealEvents, verifyExport } from "../../src/domain/audit/index.js";
+import { buildAuditExport, createCheckpointer, createDecisionWriter, formatExportFile, sealEvents, signCheckpoint, verifyCheckpointJws, verifyExport } from "../../src/domain/audit/index.js";
 import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
 
 const CHANGES = 200;

@@ -3,10 +3,10 @@ import { exportJWK, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
 import { signerFromPrivateJwk } from "../../src/adapters/signer/file-signer.js";
 import { createP256PrivateJwk } from "../../src/config/dev-keys.js";
-import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/checkpoint-jws.js";
 import { verifyCheckpointJwsWeb } from "../../src/domain/audit/checkpoint-web.js";
 import { signJwt } from "../support/jws.js";
 import type { Signer } from "../../src/domain/keys/index.js";
+import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/index.js";
 
 const HASH = "ab".repeat(32);
 

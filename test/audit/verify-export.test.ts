@@ -3,9 +3,8 @@ import { fromJson, toJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ExportAuditResponseSchema } from "../../gen/agentidentity/v1/admin_pb.js";
 import { auditVerify } from "../../src/cli/audit-verify.js";
-import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/checkpoint-jws.js";
 import { auditInput, T0, tempFile, testSigner } from "./support.js";
-import { type AuditCheckpointRecord, type AuditEventRecord, type AuditExport, formatExportFile, GENESIS_HASH, parseExportFile, sealEvents, verifyExport } from "../../src/domain/audit/index.js";
+import { type AuditCheckpointRecord, type AuditEventRecord, type AuditExport, formatExportFile, GENESIS_HASH, parseExportFile, sealEvents, signCheckpoint, verifyCheckpointJws, verifyExport } from "../../src/domain/audit/index.js";
 
 const signer = testSigner();
 

@@ -2,8 +2,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { AdminService, ExportAuditResponseSchema } from "../../../gen/agentidentity/v1/admin_pb.js";
-import { verifyCheckpointJws } from "../../domain/audit/checkpoint-jws.js";
-import { type AuditExport, parseExportFile, verifyExport, type VerifyExportResult } from "../../domain/audit/index.js";
+import { type AuditExport, parseExportFile, verifyCheckpointJws, verifyExport, type VerifyExportResult } from "../../domain/audit/index.js";
 
 export interface ExportedRange {
   /** The export as JSON Lines (what `npm run audit:verify` reads). */

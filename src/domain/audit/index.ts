@@ -17,6 +17,7 @@ export {
   type AuditRecorder,
   type ChainHead,
 } from "./chain.js";
+export { signCheckpoint, verifyCheckpointJws } from "./checkpoint-jws.js";
 export { createCheckpointer } from "./checkpointer.js";
 export { auditDecisionRecorder } from "./decision-recorder.js";
 export { createDecisionWriter } from "./decision-writer.js";
