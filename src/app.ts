@@ -11,6 +11,7 @@ import { loadFileSigner } from "./adapters/signer/file-signer.js";
 import { createKmsSigner } from "./adapters/signer/kms-signer.js";
 import { openPglite, openPostgres, type Database } from "./adapters/sql/database.js";
 import { migrate } from "./adapters/sql/migrations.js";
+import { SqlReplayLedger } from "./adapters/sql/replay-ledger.js";
 import { createSqlStorage } from "./adapters/sql/storage.js";
 import { AgentRegistryService } from "../gen/agentidentity/v1/registry_pb.js";
 import { apiRoutes } from "./api/routes.js";
@@ -45,9 +46,11 @@ import { initReplayEpoch } from "./domain/verify/epoch.js";
 import { HandshakeService } from "./domain/verify/handshake.js";
 import type { InvalidationBus, InvalidationSubscription } from "./domain/verify/invalidation.js";
 import { SessionKeys } from "./domain/verify/session-keys.js";
+import type { ProofWindow } from "./domain/verify/proof-window.js";
 import { Verifier } from "./domain/verify/verifier.js";
 import { HealthRegistry } from "./server/health-registry.js";
 import type { TlsMaterial } from "./server/listeners.js";
+import { createReplayWindowNotice } from "./server/replay-window-notice.js";
 import { startServer, type RunningServer } from "./server/server.js";
 import { createLogger, type Logger } from "./telemetry/logger.js";
 import { createMetrics, type Metrics } from "./telemetry/metrics.js";
@@ -134,6 +137,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   try {
     const health = new HealthRegistry({ onCheckResult: (name, ok) => metrics.dependencyUp.set({ dependency: name }, ok ? 1 : 0) });
     closers.add(() => health.stopProbes());
+    for (const notice of config.deprecations) logger.warn(notice);
+    const proofWindow: ProofWindow = { maxAgeSeconds: config.verify.proofMaxAgeSeconds, futureSkewSeconds: config.verify.proofFutureSkewSeconds };
+    const replayWindow = createReplayWindowNotice({ health, logger, clock, window: proofWindow });
 
     // Storage.
     const db = await openDatabase(config, logger);
@@ -154,29 +160,26 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       redis = client;
       closers.add(() => void client.disconnect());
       await waitForRedis(client);
-      gate = new RedisReplayGate(client, config.storage.redisKeyPrefix);
+      const redisGate = new RedisReplayGate(client, config.storage.redisKeyPrefix);
+      gate = redisGate;
       bus = new RedisInvalidationBus(client, config.storage.redisKeyPrefix);
       health.register(
         "redis",
         async () => {
           const ready = await checkRedisReady(client);
           if (!ready.ok) throw new Error(ready.reason);
+          // A Redis that lost its data while we run: the epoch starts now (as the next admit would), and is told.
+          replayWindow.observe(await redisGate.initEpoch(clock.nowMs()));
         },
         { intervalMs: DEPENDENCY_PROBE_MS },
       );
     } else {
-      logger.warn("DEVELOPMENT SETUP: no REDIS_URL, nonces, rate limits and invalidations live in this process only");
-      gate = new MemoryReplayGate(clock);
+      logger.warn("DEVELOPMENT SETUP: no REDIS_URL, rate limits and invalidations live in this process only (nonces in the database)");
+      gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
       bus = new MemoryInvalidationBus();
     }
 
-    const epoch = await initReplayEpoch(gate, storage.read.audit, clock.nowMs(), config.verify.proofSkewSeconds);
-    if (epoch.recentConsumption) {
-      logger.warn(
-        { epochMs: epoch.epochMs },
-        "replay store epoch is recent: proofs made before it plus the skew window are refused (restart protection)",
-      );
-    }
+    replayWindow.observe((await initReplayEpoch(gate, storage.read.audit, clock.nowMs(), proofWindow)).epochMs);
 
     // Issuer.
     const signer = await openIssuerSigner(config, closers);
@@ -232,7 +235,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const verifierDeps: VerifierDeps = {
       clock,
       settings: {
-        skewSeconds: config.verify.proofSkewSeconds,
+        proofWindow,
         callerLimitPerMinute: config.verify.rateLimitPerMinute,
         agentLimitPerMinute: config.verify.agentRateLimitPerMinute,
         issuerUrl: config.issuer.issuerUrl,
@@ -279,7 +282,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       minting,
       propagator: new AgentChangePropagator(gate, bus),
       serviceAudience: config.issuer.issuerUrl,
-      proofSkewSeconds: config.verify.proofSkewSeconds,
+      proofWindow,
       relyingPartyOrgs,
     });
     const renewal = new CredentialRenewal({
@@ -289,7 +292,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       minting,
       gate,
       serviceAudience: config.issuer.issuerUrl,
-      proofSkewSeconds: config.verify.proofSkewSeconds,
+      proofWindow,
       renewalsPerMinute: 10,
     });
     const telemetry = new TelemetryService({

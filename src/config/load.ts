@@ -13,6 +13,7 @@ import {
   parsePeerRoles,
 } from "./peer-rules.js";
 import { projectRoot } from "./project-root.js";
+import { readProofWindow } from "./proof-window.js";
 import { readAdmin, readIssuer, readTls, resolvePath, type SectionContext } from "./secrets-section.js";
 import type { Config, Mode } from "./types.js";
 
@@ -44,6 +45,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
 
   const listen = readListen(reader, mode);
   const peers = readPeers(reader);
+  const { deprecations, ...proofWindow } = readProofWindow(reader);
   const config: Config = {
     mode,
     logLevel: reader.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
@@ -54,7 +56,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
     issuer: readIssuer(ctx, peers.trustDomain),
     storage: readStorage(ctx),
     verify: {
-      proofSkewSeconds: reader.integer("PROOF_SKEW_SECONDS", 60, { min: 1, max: 600 }),
+      ...proofWindow,
       rateLimitPerMinute: reader.integer("RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       agentRateLimitPerMinute: reader.integer("AGENT_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 600, { min: 10, max: 86400 }),
@@ -64,6 +66,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
     },
     browser: { corsAllowedOrigins: readOrigins(reader) },
     devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),
+    deprecations,
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return deepFreeze(config);

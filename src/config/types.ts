@@ -66,8 +66,10 @@ export interface Config {
     readonly redisKeyPrefix: string;
   };
   readonly verify: {
-    /** Accepted clock skew for proof iat, seconds (default 60). */
-    readonly proofSkewSeconds: number;
+    /** A proof older than this is stale (PROOF_MAX_AGE_SECONDS, default 60). */
+    readonly proofMaxAgeSeconds: number;
+    /** A proof dated further ahead than this is refused; also the restart window (PROOF_FUTURE_SKEW_SECONDS, default 5). */
+    readonly proofFutureSkewSeconds: number;
     /** Global per-caller limit (RATE_LIMIT_PER_MINUTE). */
     readonly rateLimitPerMinute: number;
     /** Per-agent limit (AGENT_RATE_LIMIT_PER_MINUTE). */
@@ -83,4 +85,6 @@ export interface Config {
   };
   /** Where development material is generated (certs/dev). */
   readonly devDir: string;
+  /** Deprecated variables in use, one notice each (logged at start). */
+  readonly deprecations: readonly string[];
 }

@@ -1,16 +1,19 @@
-/** One contract suite for the replay gate: memory always, Redis when TEST_REDIS_URL is set (required in CI). */
+/** One contract suite for the replay gate: memory and memory + SQL ledger (PGlite) always, Redis when TEST_REDIS_URL is set (required in CI). */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { ManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import type { AdmitRequest, ReplayGate } from "../../src/domain/verify/gate.js";
-import { nonceTtlMsFor } from "../../src/domain/verify/gate.js";
+import { epochGraceMsFor, nonceTtlMsForWindow } from "../../src/domain/verify/proof-window.js";
 import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
+import { SqlReplayLedger } from "../../src/adapters/sql/replay-ledger.js";
 import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
 import { createRedis, waitForRedis } from "../../src/adapters/redis/connection.js";
-import { redisTarget } from "../support/databases.js";
+import { databaseTargets, redisTarget, type TestDatabase } from "../support/databases.js";
 
-const SKEW_MS = 60_000;
+/** The default window: 60 s max age, 5 s future skew; the restart window (epoch grace) is the future skew. */
+const WINDOW = { maxAgeSeconds: 60, futureSkewSeconds: 5 };
+const GRACE_MS = epochGraceMsFor(WINDOW);
 
 interface OpenGate {
   readonly gate: ReplayGate;
@@ -70,7 +73,34 @@ function redisGateTarget(): Target | undefined {
   };
 }
 
-const targets = [memoryTarget(), redisGateTarget()].filter((t): t is Target => t !== undefined);
+/** The development store: the memory gate whose nonces and epoch live in the embedded database. */
+function sqlLedgerTarget(): Target {
+  const pglite = databaseTargets().find((d) => d.name === "pglite")!;
+  const opened: TestDatabase[] = [];
+  return {
+    name: "memory + SQL ledger",
+    async open(clock) {
+      const db = await pglite.open();
+      opened.push(db);
+      let gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
+      return {
+        get gate() {
+          return gate;
+        },
+        async restartEmpty() {
+          await db.query("DELETE FROM embedded_replay_nonces");
+          await db.query("DELETE FROM embedded_replay_epoch");
+          gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
+        },
+      };
+    },
+    async close() {
+      for (const db of opened.splice(0)) await db.dispose();
+    },
+  };
+}
+
+const targets = [memoryTarget(), sqlLedgerTarget(), redisGateTarget()].filter((t): t is Target => t !== undefined);
 
 let jtiCounter = 0;
 function jti(): string {
@@ -90,9 +120,9 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
       agentStateVersion: 1,
       callerLimitPerMinute: 1000,
       agentLimitPerMinute: 1000,
-      nonceTtlMs: nonceTtlMsFor(SKEW_MS / 1000),
+      nonceTtlMs: nonceTtlMsForWindow(WINDOW),
       proofIatMs: clock.nowMs(),
-      epochGraceMs: SKEW_MS,
+      epochGraceMs: GRACE_MS,
       nowMs: clock.nowMs(),
       ...overrides,
     };
@@ -101,7 +131,7 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
   /** Starts the store's epoch and moves past its grace window, with the agent at version 1. */
   async function warm(): Promise<void> {
     await store.gate.admit(request({ agentId: "agt_warmup" }));
-    clock.advance(SKEW_MS + 1000);
+    clock.advance(GRACE_MS + 1000);
     await store.gate.setAgentVersion(agentId, 1);
   }
 
@@ -167,7 +197,7 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
     expect((await store.gate.admit({ ...r, agentStateVersion: 1 })).outcome).toBe("admitted");
   });
 
-  it("refuses a proof seen before the store restarted empty, and fresh proofs once the window passed", async () => {
+  it("refuses a proof seen before the store restarted empty, and fresh proofs for the future skew only", async () => {
     const r = request();
     expect((await store.gate.admit(r)).outcome).toBe("admitted");
     await store.restartEmpty();
@@ -176,15 +206,17 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
     expect(await store.gate.admit({ ...r, nowMs: clock.nowMs() })).toEqual({ outcome: "before_epoch" });
     // A proof made right after the restart is still inside the window and refused as well.
     expect(await store.gate.admit(request())).toEqual({ outcome: "before_epoch" });
-    clock.advance(SKEW_MS + 1000);
+    clock.advance(GRACE_MS + 1000);
     expect((await store.gate.admit(request())).outcome).toBe("admitted");
+    // The proof from before the restart, still within its max age, stays refused.
+    expect(await store.gate.admit({ ...r, nowMs: clock.nowMs() })).toEqual({ outcome: "before_epoch" });
   });
 
   it("initEpoch keeps an existing epoch, and sets one on an emptied store", async () => {
     const existing = await store.gate.initEpoch(clock.nowMs() - 3_600_000);
     expect(existing).toBeGreaterThan(clock.nowMs() - 3_600_000);
     await store.restartEmpty();
-    const past = clock.nowMs() - 3 * SKEW_MS;
+    const past = clock.nowMs() - nonceTtlMsForWindow(WINDOW) - GRACE_MS;
     expect(await store.gate.initEpoch(past)).toBe(past);
     await store.gate.setAgentVersion(agentId, 1);
     // With the epoch in the past (a clean start), a fresh proof passes at once.

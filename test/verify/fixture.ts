@@ -140,7 +140,7 @@ export async function buildWorld(overrides: Partial<VerifySettings> = {}) {
   const decisions: DecisionRecord[] = [];
   const metrics = new RecordingMetrics();
   const settings: VerifySettings = {
-    skewSeconds: 60,
+    proofWindow: { maxAgeSeconds: 60, futureSkewSeconds: 5 },
     callerLimitPerMinute: 1000,
     agentLimitPerMinute: 1000,
     issuerUrl: ISSUER,

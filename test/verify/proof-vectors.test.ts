@@ -40,7 +40,7 @@ function expectation(nowMs = v.input.iat * 1000): ProofExpectation {
     amountMinor: BigInt(v.input.amt),
     currency: v.input.cur,
     nowMs,
-    skewSeconds: 60,
+    window: { maxAgeSeconds: 60, futureSkewSeconds: 5 },
   };
 }
 

@@ -21,8 +21,10 @@ export interface PossessionExpectation {
   /** Required to match "agent_id" when given (key rotation). */
   readonly agentId?: string;
   readonly nowMs: number;
-  /** |now - iat| may not exceed this. */
-  readonly skewSeconds: number;
+  /** now - iat may not exceed this (PROOF_MAX_AGE_SECONDS). */
+  readonly maxAgeSeconds: number;
+  /** iat - now may not exceed this (PROOF_FUTURE_SKEW_SECONDS). */
+  readonly futureSkewSeconds: number;
 }
 
 export interface PossessionClaims {
@@ -73,9 +75,9 @@ export async function verifyPossessionProof(
   const iat = payload.iat;
   if (typeof iat !== "number" || !Number.isSafeInteger(iat)) throw fail("iat must be an integer (seconds)");
   const ageMs = expected.nowMs - iat * 1000;
-  if (ageMs > expected.skewSeconds * 1000) throw fail(`stale: iat is more than ${expected.skewSeconds}s old`);
-  if (-ageMs > expected.skewSeconds * 1000) {
-    throw fail(`iat is more than ${expected.skewSeconds}s in the future`);
+  if (ageMs > expected.maxAgeSeconds * 1000) throw fail(`stale: iat is more than ${expected.maxAgeSeconds}s old`);
+  if (-ageMs > expected.futureSkewSeconds * 1000) {
+    throw fail(`iat is more than ${expected.futureSkewSeconds}s in the future`);
   }
   return { op: expected.op, aud: expected.audience, orgId, agentId, jkt, iatSeconds: iat };
 }

@@ -5,8 +5,9 @@ import type { IssuedCredential } from "../issuer/credentials.js";
 import type { Agent } from "../model.js";
 import type { Actor } from "../peer.js";
 import type { UnitOfWork } from "../storage.js";
-import { nonceTtlMsFor, type ReplayGate } from "../verify/gate.js";
-import { PROOF_TYP, readProofClaims, verifyAgentJws, withinSkew } from "../verify/proof.js";
+import type { ReplayGate } from "../verify/gate.js";
+import { PROOF_TYP, readProofClaims, verifyAgentJws } from "../verify/proof.js";
+import { epochGraceMsFor, nonceTtlMsForWindow, withinProofWindow, type ProofWindow } from "../verify/proof-window.js";
 import { tokenHash } from "../verify/syntax.js";
 import { requireAdminFor } from "./access.js";
 import type { AgentService } from "./agent-service.js";
@@ -27,7 +28,8 @@ export interface RenewalDeps {
   readonly minting: CredentialMinting;
   readonly gate: ReplayGate;
   readonly serviceAudience: string;
-  readonly proofSkewSeconds: number;
+  /** PROOF_MAX_AGE_SECONDS, PROOF_FUTURE_SKEW_SECONDS */
+  readonly proofWindow: ProofWindow;
   /** Renewals allowed per agent per minute (shares the agent's limit window keyspace with nothing else). */
   readonly renewalsPerMinute: number;
 }
@@ -64,7 +66,7 @@ export class CredentialRenewal {
     if (!signed.ok) refuse(signed.reason);
     const claims = readProofClaims(signed.ok ? signed.payload : {}, "proof");
     const nowMs = this.deps.clock.nowMs();
-    if (!withinSkew(claims.iat, nowMs, this.deps.proofSkewSeconds)) refuse("stale_proof");
+    if (!withinProofWindow(claims.iat, nowMs, this.deps.proofWindow)) refuse("stale_proof");
     if (claims.aud !== this.deps.serviceAudience) refuse("audience_mismatch");
     if (claims.op !== RENEWAL_OP || claims.scope !== RENEWAL_SCOPE || claims.amt !== 0) refuse("request_mismatch");
     if (claims.ath !== renewalAth(agent.id)) refuse("credential_mismatch");
@@ -74,9 +76,9 @@ export class CredentialRenewal {
       jti: claims.jti,
       callerLimitPerMinute: this.deps.renewalsPerMinute,
       agentLimitPerMinute: Number.MAX_SAFE_INTEGER,
-      nonceTtlMs: nonceTtlMsFor(this.deps.proofSkewSeconds),
+      nonceTtlMs: nonceTtlMsForWindow(this.deps.proofWindow),
       proofIatMs: claims.iat * 1000,
-      epochGraceMs: this.deps.proofSkewSeconds * 1000,
+      epochGraceMs: epochGraceMsFor(this.deps.proofWindow),
       nowMs,
     };
     let outcome = await this.deps.gate.admit({ ...request, agentStateVersion: agent.stateVersion });

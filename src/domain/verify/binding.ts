@@ -4,8 +4,8 @@ import type { AgentState } from "../model.js";
 import { emptyTrustState } from "../trust/state.js";
 import { scoreAt, type TrustScore } from "../trust/score.js";
 import type { VerifierDeps } from "./deps.js";
-import { nonceTtlMsFor } from "./gate.js";
 import type { DecisionRecord, LimitedEndpoint } from "./ports.js";
+import { epochGraceMsFor, nonceTtlMsForWindow } from "./proof-window.js";
 import { reasonOf, type Reason, type ReasonCode, type RefusalCode } from "./reasons.js";
 import { checkSessionToken } from "./session.js";
 
@@ -106,9 +106,9 @@ export async function passGate(
     agentStateVersion: state.stateVersion,
     callerLimitPerMinute: settings.callerLimitPerMinute,
     agentLimitPerMinute: settings.agentLimitPerMinute,
-    nonceTtlMs: nonceTtlMsFor(settings.skewSeconds),
+    nonceTtlMs: nonceTtlMsForWindow(settings.proofWindow),
     proofIatMs: iatSeconds * 1000,
-    epochGraceMs: settings.skewSeconds * 1000,
+    epochGraceMs: epochGraceMsFor(settings.proofWindow),
     nowMs: deps.clock.nowMs(),
   });
   switch (outcome.outcome) {
@@ -120,8 +120,8 @@ export async function passGate(
       deps.metrics.replayDenied();
       return { kind: "refused", reason: "nonce_replay" };
     case "before_epoch":
-      // The store restarted empty less than one window ago: the proof may have been used before; the
-      // agent must make a fresh proof once the window has passed.
+      // The store restarted empty: the proof is dated up to the restart plus the future skew, so it may have
+      // been used before; a proof made after that (seconds later) verifies.
       return { kind: "refused", reason: "stale_proof" };
     case "rate_limited":
       deps.metrics.rateLimited(endpoint);

@@ -6,11 +6,12 @@ import type { CallerGuard } from "./caller-guard.js";
 import type { CredentialChecker } from "./credential-checker.js";
 import type { ReplayGate } from "./gate.js";
 import type { DecisionRecorder, VerifyMetrics } from "./ports.js";
+import type { ProofWindow } from "./proof-window.js";
 import type { SessionKeys } from "./session-keys.js";
 
 export interface VerifySettings {
-  /** PROOF_SKEW_SECONDS */
-  readonly skewSeconds: number;
+  /** PROOF_MAX_AGE_SECONDS, PROOF_FUTURE_SKEW_SECONDS */
+  readonly proofWindow: ProofWindow;
   /** RATE_LIMIT_PER_MINUTE (global, per caller) */
   readonly callerLimitPerMinute: number;
   /** AGENT_RATE_LIMIT_PER_MINUTE */

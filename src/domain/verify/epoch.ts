@@ -1,24 +1,34 @@
-/** Start-up epoch of the replay store: no refusal window on a clean start, a full one when proofs may be lost. */
+/** Start-up epoch of the replay store: no refusal window on a clean start, a window of seconds when proofs may be lost. */
 import type { AuditReader } from "../storage.js";
 import type { ReplayGate } from "./gate.js";
+import { nonceTtlMsForWindow, restartWindowEndMs, type ProofWindow } from "./proof-window.js";
 
 /** Audit actions that mean a proof nonce was consumed (decisions, and credential renewals by proof). */
 export const NONCE_CONSUMING_ACTIONS = ["verify.decision", "handshake.decision", "credential.issued"] as const;
 
+export interface ReplayEpoch {
+  /** The epoch in force (a kept epoch when the store kept its data). */
+  readonly epochMs: number;
+  /** Proofs dated up to this instant are refused; a window exists only while it lies ahead of now. */
+  readonly windowEndMs: number;
+  /** The store had no epoch and the audit log shows proofs consumed within the last acceptance window. */
+  readonly recentConsumption: boolean;
+}
+
 /**
- * A proof consumed at time t carries iat <= t + skew and stays acceptable until iat + skew, so only proofs
- * consumed within the last 2 * skew could be replayed now. When the audit log (which records every decision
- * before it is acknowledged) shows none in that span, the epoch is put just before it and fresh proofs pass at
- * once; otherwise the epoch is now and proofs made before now + skew are refused (the restart window).
- * The store keeps an existing epoch (initEpoch is SET NX).
+ * A proof consumed at time t stays acceptable until at most t + futureSkew + maxAge, so only proofs consumed
+ * within that span could be replayed now. When the audit log (which records every decision before it is
+ * acknowledged) shows none in that span, the epoch is put before it and fresh proofs pass at once; otherwise
+ * the epoch is now and proofs dated up to now + futureSkew are refused (the restart window, seconds).
+ * The store keeps an existing epoch (initEpoch is SET NX): a store that kept its data opens no window.
  */
 export async function initReplayEpoch(
   gate: Pick<ReplayGate, "initEpoch">,
   audit: Pick<AuditReader, "list">,
   nowMs: number,
-  skewSeconds: number,
-): Promise<{ readonly epochMs: number; readonly recentConsumption: boolean }> {
-  const spanMs = 2 * skewSeconds * 1000 + 1000;
+  window: ProofWindow,
+): Promise<ReplayEpoch> {
+  const spanMs = nonceTtlMsForWindow(window);
   let recentConsumption = false;
   for (const action of NONCE_CONSUMING_ACTIONS) {
     const page = await audit.list({ action, startMs: nowMs - spanMs, pageSize: 1 });
@@ -27,6 +37,7 @@ export async function initReplayEpoch(
       break;
     }
   }
-  const wanted = recentConsumption ? nowMs : nowMs - spanMs - skewSeconds * 1000;
-  return { epochMs: await gate.initEpoch(wanted), recentConsumption };
+  const wanted = recentConsumption ? nowMs : nowMs - spanMs - window.futureSkewSeconds * 1000;
+  const epochMs = await gate.initEpoch(wanted);
+  return { epochMs, windowEndMs: restartWindowEndMs(epochMs, window), recentConsumption: recentConsumption && epochMs === wanted };
 }

@@ -9,11 +9,11 @@ export interface AdmitRequest {
   readonly agentStateVersion: number;
   readonly callerLimitPerMinute: number;
   readonly agentLimitPerMinute: number;
-  /** Nonce lifetime: the whole acceptance window plus skew (see nonceTtlMsFor). */
+  /** Nonce lifetime: the whole acceptance window (see nonceTtlMsForWindow). */
   readonly nonceTtlMs: number;
   /** The proof's iat in milliseconds. */
   readonly proofIatMs: number;
-  /** Proofs with iat <= epoch + epochGraceMs are refused (before_epoch); normally the skew. */
+  /** Proofs with iat <= epoch + epochGraceMs are refused (before_epoch); the future skew (epochGraceMsFor). */
   readonly epochGraceMs: number;
   readonly nowMs: number;
 }
@@ -49,12 +49,6 @@ export interface ReplayGate {
   putProposal(id: string, value: string, ttlMs: number): Promise<void>;
   /** Returns and deletes a stored proposal (undefined when missing or expired). */
   takeProposal(id: string): Promise<string | undefined>;
-}
-
-/** Nonce TTL for a skew window: a proof is acceptable while now is within iat +- skew, so at most 2 skews
- * from any admitted moment; one extra second absorbs rounding. */
-export function nonceTtlMsFor(skewSeconds: number): number {
-  return 2 * skewSeconds * 1000 + 1000;
 }
 
 /** GCRA on a theoretical arrival time `tat`: the decision and the new tat (burst = limit per minute). */

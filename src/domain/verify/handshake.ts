@@ -5,7 +5,8 @@ import type { TrustScore } from "../trust/score.js";
 import { audiencesOf, passGate, recordDecision, resolveSubject, stateRefusal, trustOf, withAgentState, type Subject } from "./binding.js";
 import type { VerifierDeps } from "./deps.js";
 import { takeGuard } from "./verifier.js";
-import { readReplayClaims, verifyAgentJws, withinSkew } from "./proof.js";
+import { readReplayClaims, verifyAgentJws } from "./proof.js";
+import { withinProofWindow } from "./proof-window.js";
 import type { Reason, ReasonCode, RefusalCode } from "./reasons.js";
 import { signSessionToken } from "./session.js";
 import { isScope, tokenFault, tokenHash } from "./syntax.js";
@@ -128,7 +129,7 @@ export class HandshakeService {
       const requested = readRequestedScopes(signed.payload);
       const nowMs = deps.clock.nowMs();
       let refusal: RefusalCode | undefined;
-      if (!withinSkew(claims.iat, nowMs, deps.settings.skewSeconds)) refusal = "stale_proof";
+      if (!withinProofWindow(claims.iat, nowMs, deps.settings.proofWindow)) refusal = "stale_proof";
       else if (claims.ath !== tokenHash(input.credential)) refusal = "credential_mismatch";
       else if (!audiencesOf(deps, input.caller).includes(claims.aud)) refusal = "audience_mismatch";
       if (refusal !== undefined) return { kind: "done", value: refuse(refusal, requested, claims.jti) };

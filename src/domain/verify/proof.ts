@@ -2,6 +2,7 @@
 import { compactVerify, decodeProtectedHeader, importJWK } from "jose";
 import type { AgentPublicJwk } from "../model.js";
 import { invalidField } from "../errors.js";
+import { withinProofWindow, type ProofWindow } from "./proof-window.js";
 import type { RefusalCode } from "./reasons.js";
 import { JTI_PATTERN, isCurrency, isScope, tokenHash } from "./syntax.js";
 
@@ -131,12 +132,7 @@ export interface ProofExpectation {
   readonly amountMinor: bigint;
   readonly currency: string;
   readonly nowMs: number;
-  readonly skewSeconds: number;
-}
-
-/** True when iat (seconds) lies within +-skew of now. */
-export function withinSkew(iatSeconds: number, nowMs: number, skewSeconds: number): boolean {
-  return Math.abs(nowMs - iatSeconds * 1000) <= skewSeconds * 1000;
+  readonly window: ProofWindow;
 }
 
 /**
@@ -144,7 +140,7 @@ export function withinSkew(iatSeconds: number, nowMs: number, skewSeconds: numbe
  * (credential_mismatch), aud (audience_mismatch), signed scope/op/amt/cur (request_mismatch).
  */
 export function checkProofClaims(claims: ProofClaims, expect: ProofExpectation): RefusalCode | undefined {
-  if (!withinSkew(claims.iat, expect.nowMs, expect.skewSeconds)) return "stale_proof";
+  if (!withinProofWindow(claims.iat, expect.nowMs, expect.window)) return "stale_proof";
   if (claims.ath !== tokenHash(expect.presentedToken)) return "credential_mismatch";
   if (!expect.audiences.includes(claims.aud)) return "audience_mismatch";
   if (

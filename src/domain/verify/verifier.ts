@@ -147,7 +147,7 @@ export class Verifier {
         amountMinor: input.amountMinor,
         currency: input.currency,
         nowMs: deps.clock.nowMs(),
-        skewSeconds: deps.settings.skewSeconds,
+        window: deps.settings.proofWindow,
       });
       if (claimRefusal !== undefined) return refuseKnown(claimRefusal, claims.jti);
       const gate = await passGate(deps, "verify", input.caller, state, claims.jti, claims.iat);
