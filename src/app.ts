@@ -160,7 +160,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       redis = client;
       closers.add(() => void client.disconnect());
       await waitForRedis(client);
-      const redisGate = new RedisReplayGate(client, config.storage.redisKeyPrefix);
+      const redisGate = new RedisReplayGate(client, config.storage.redisKeyPrefix, { onBeforeEpoch: (ms) => replayWindow.observe(ms) });
       gate = redisGate;
       bus = new RedisInvalidationBus(client, config.storage.redisKeyPrefix);
       health.register(

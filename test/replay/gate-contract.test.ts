@@ -76,26 +76,30 @@ function redisGateTarget(): Target | undefined {
 /** The development store: the memory gate whose nonces and epoch live in the embedded database. */
 function sqlLedgerTarget(): Target {
   const pglite = databaseTargets().find((d) => d.name === "pglite")!;
-  const opened: TestDatabase[] = [];
+  let shared: Promise<TestDatabase> | undefined;
+  const empty = async (db: TestDatabase) => {
+    await db.query("DELETE FROM embedded_replay_nonces");
+    await db.query("DELETE FROM embedded_replay_epoch");
+  };
   return {
     name: "memory + SQL ledger",
     async open(clock) {
-      const db = await pglite.open();
-      opened.push(db);
+      // One database for the suite (opening PGlite takes seconds); each test starts from empty tables.
+      const db = await (shared ??= pglite.open());
+      await empty(db);
       let gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
       return {
         get gate() {
           return gate;
         },
         async restartEmpty() {
-          await db.query("DELETE FROM embedded_replay_nonces");
-          await db.query("DELETE FROM embedded_replay_epoch");
+          await empty(db);
           gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
         },
       };
     },
     async close() {
-      for (const db of opened.splice(0)) await db.dispose();
+      if (shared !== undefined) await (await shared).dispose();
     },
   };
 }
