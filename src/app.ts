@@ -11,6 +11,7 @@ import { loadFileSigner } from "./adapters/signer/file-signer.js";
 import { createKmsSigner } from "./adapters/signer/kms-signer.js";
 import { openPglite, openPostgres, type Database } from "./adapters/sql/database.js";
 import { migrate } from "./adapters/sql/migrations.js";
+import { lockPgliteDirectory } from "./adapters/sql/pglite-lock.js";
 import { SqlReplayLedger } from "./adapters/sql/replay-ledger.js";
 import { createSqlStorage } from "./adapters/sql/storage.js";
 import { AgentRegistryService } from "../gen/agentidentity/v1/registry_pb.js";
@@ -94,7 +95,7 @@ class Closers {
   }
 }
 
-async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+async function openDatabase(config: Config, logger: Logger, closers: Closers): Promise<Database> {
   const url = config.storage.databaseUrl;
   if (url !== undefined) {
     return openPostgres(url, { onIdleError: (err) => logger.warn({ err }, "idle postgres connection failed; it is replaced") });
@@ -103,7 +104,12 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
     { dataDir: config.storage.pgliteDataDir },
     "DEVELOPMENT SETUP: no DATABASE_URL, using embedded PGlite (single process only; not for production)",
   );
-  if (!config.storage.pgliteDataDir.startsWith("memory://")) mkdirSync(config.storage.pgliteDataDir, { recursive: true, mode: 0o700 });
+  if (!config.storage.pgliteDataDir.startsWith("memory://")) {
+    mkdirSync(config.storage.pgliteDataDir, { recursive: true, mode: 0o700 });
+    // PGlite is single-process: a second service on the same directory would corrupt it.
+    const lock = lockPgliteDirectory(config.storage.pgliteDataDir);
+    closers.add(() => lock.release());
+  }
   return openPglite(config.storage.pgliteDataDir);
 }
 
@@ -142,7 +148,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const replayWindow = createReplayWindowNotice({ health, logger, clock, window: proofWindow });
 
     // Storage.
-    const db = await openDatabase(config, logger);
+    const db = await openDatabase(config, logger, closers);
     closers.add(() => db.close());
     await migrate(db, { logger: { info: (message) => logger.info(message) } });
     const storage = createSqlStorage(db);
