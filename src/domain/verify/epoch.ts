@@ -1,19 +1,10 @@
 /** Start-up epoch of the replay store: no refusal window on a clean start, a window of seconds when proofs may be lost. */
 import type { AuditReader } from "../storage.js";
 import type { ReplayGate } from "./gate.js";
-import { nonceTtlMsForWindow, restartWindowEndMs, type ProofWindow } from "./proof-window.js";
+import { nonceTtlMsForWindow, type ProofWindow } from "./proof-window.js";
 
 /** Audit actions that mean a proof nonce was consumed (decisions, and credential renewals by proof). */
 export const NONCE_CONSUMING_ACTIONS = ["verify.decision", "handshake.decision", "credential.issued"] as const;
-
-export interface ReplayEpoch {
-  /** The epoch in force (a kept epoch when the store kept its data). */
-  readonly epochMs: number;
-  /** Proofs dated up to this instant are refused; a window exists only while it lies ahead of now. */
-  readonly windowEndMs: number;
-  /** The store had no epoch and the audit log shows proofs consumed within the last acceptance window. */
-  readonly recentConsumption: boolean;
-}
 
 /**
  * A proof consumed at time t stays acceptable until at most t + futureSkew + maxAge, so only proofs consumed
@@ -27,7 +18,7 @@ export async function initReplayEpoch(
   audit: Pick<AuditReader, "list">,
   nowMs: number,
   window: ProofWindow,
-): Promise<ReplayEpoch> {
+): Promise<{ readonly epochMs: number; readonly recentConsumption: boolean }> {
   const spanMs = nonceTtlMsForWindow(window);
   let recentConsumption = false;
   for (const action of NONCE_CONSUMING_ACTIONS) {
@@ -38,6 +29,5 @@ export async function initReplayEpoch(
     }
   }
   const wanted = recentConsumption ? nowMs : nowMs - spanMs - window.futureSkewSeconds * 1000;
-  const epochMs = await gate.initEpoch(wanted);
-  return { epochMs, windowEndMs: restartWindowEndMs(epochMs, window), recentConsumption: recentConsumption && epochMs === wanted };
+  return { epochMs: await gate.initEpoch(wanted), recentConsumption };
 }
