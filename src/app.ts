@@ -158,6 +158,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     let gate: ReplayGate;
     let bus: InvalidationBus;
     let redis: Redis | undefined;
+    /** Set once the start-up epoch is in place: until then the Redis probe must not create one (at "now"). */
+    let epochInitialised = false;
     if (config.storage.redisUrl !== undefined) {
       const client = createRedis(config.storage.redisUrl);
       // Without a listener ioredis prints "[ioredis] Unhandled error event" to stderr on every reconnect attempt,
@@ -175,7 +177,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           const ready = await checkRedisReady(client);
           if (!ready.ok) throw new Error(ready.reason);
           // A Redis that lost its data while we run: the epoch starts now (as the next admit would), and is told.
-          replayWindow.observe(await redisGate.initEpoch(clock.nowMs()));
+          if (epochInitialised) replayWindow.observe(await redisGate.initEpoch(clock.nowMs()));
         },
         { intervalMs: DEPENDENCY_PROBE_MS },
       );
@@ -186,6 +188,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     }
 
     replayWindow.observe((await initReplayEpoch(gate, storage.read.audit, clock.nowMs(), proofWindow)).epochMs);
+    epochInitialised = true;
 
     // Issuer.
     const signer = await openIssuerSigner(config, closers);
