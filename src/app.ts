@@ -163,8 +163,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (config.storage.redisUrl !== undefined) {
       const client = createRedis(config.storage.redisUrl);
       // Without a listener ioredis prints "[ioredis] Unhandled error event" to stderr on every reconnect attempt,
-      // past the structured logger. Commands still fail closed (UNAVAILABLE) and /readyz reports redis.
-      client.on("error", (err: Error) => logger.warn({ err }, "redis connection error; reconnecting"));
+      // past the structured logger. Commands still fail closed (UNAVAILABLE) and /readyz reports redis. The message
+      // only: a reconnect loop repeats it every few seconds, a stack trace would say nothing more.
+      client.on("error", (err: Error) => logger.warn({ error: err.message }, "redis connection error; reconnecting"));
       redis = client;
       closers.add(() => void client.disconnect());
       await waitForRedis(client);
