@@ -36,19 +36,17 @@ import { CredentialMinting } from "./domain/registry/credential-minting.js";
 import { OrgService } from "./domain/registry/org-service.js";
 import { AgentChangePropagator } from "./domain/registry/propagation.js";
 import { CredentialRenewal } from "./domain/registry/renewal.js";
-import { TelemetryService } from "./domain/registry/telemetry-service.js";
-import { decodeTrustState } from "./domain/registry/trust-state-codec.js";
-import { CachedTrustStateSource } from "./domain/trust/source.js";
-import { AgentStateCache } from "./domain/verify/agent-state-cache.js";
-import { CallerGuard, guardOptionsFor } from "./domain/verify/caller-guard.js";
-import type { VerifierDeps } from "./domain/verify/deps.js";
-import type { ReplayGate } from "./domain/verify/gate.js";
-import { initReplayEpoch } from "./domain/verify/epoch.js";
-import { HandshakeService } from "./domain/verify/handshake.js";
-import type { InvalidationBus, InvalidationSubscription } from "./domain/verify/invalidation.js";
-import { SessionKeys } from "./domain/verify/session-keys.js";
-import type { ProofWindow } from "./domain/verify/proof-window.js";
-import { Verifier } from "./domain/verify/verifier.js";
+import { CachedTrustStateSource, decodeTrustState, TelemetryService, TrustScorer } from "./domain/trust/index.js";
+import {
+  AgentStateCache,
+  createVerify,
+  initReplayEpoch,
+  SessionKeys,
+  type InvalidationBus,
+  type InvalidationSubscription,
+  type ProofWindow,
+  type ReplayStore,
+} from "./domain/verify/index.js";
 import { HealthRegistry } from "./server/health-registry.js";
 import type { TlsMaterial } from "./server/listeners.js";
 import { createReplayWindowNotice } from "./server/replay-window-notice.js";
@@ -98,7 +96,10 @@ class Closers {
 async function openDatabase(config: Config, logger: Logger, closers: Closers): Promise<Database> {
   const url = config.storage.databaseUrl;
   if (url !== undefined) {
-    return openPostgres(url, { onIdleError: (err) => logger.warn({ err }, "idle postgres connection failed; it is replaced") });
+    return openPostgres(url, {
+      statementTimeoutMs: config.storage.statementTimeoutMs,
+      onIdleError: (err) => logger.warn({ err }, "postgres connection failed; it is replaced"),
+    });
   }
   logger.warn(
     { dataDir: config.storage.pgliteDataDir },
@@ -129,7 +130,7 @@ async function openIssuerSigner(config: Config, closers: Closers): Promise<Signe
  * The session-token key of every replica: derived (HKDF, its own info string) from the admin-token private key
  * that all replicas share, so any replica verifies any session without a new secret to distribute.
  */
-async function sessionKeysFor(config: Config): Promise<SessionKeys> {
+function sessionKeysFor(config: Config): SessionKeys {
   const jwk = readPrivateJwkFile(config.admin.jwtPrivateJwkFile, ["P-256"]);
   if (typeof jwk.d !== "string") throw new Error("ADMIN_JWT_PRIVATE_JWK_FILE holds no private key");
   return SessionKeys.fromSeed(Buffer.from(jwk.d, "base64url"));
@@ -155,7 +156,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     health.register("postgres", async () => void (await db.query("SELECT 1")), { intervalMs: DEPENDENCY_PROBE_MS });
 
     // Redis (or the in-memory stores).
-    let gate: ReplayGate;
+    let gate: ReplayStore;
     let bus: InvalidationBus;
     let redis: Redis | undefined;
     /** Set once the start-up epoch is in place: until then the Redis probe must not create one (at "now"). */
@@ -213,7 +214,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       keySet.refresh().catch((e: unknown) => logger.error({ err: e }, "issuer key refresh failed"));
     });
     closers.add(() => subscription.close());
-    const trust = new CachedTrustStateSource(
+    const trustStates = new CachedTrustStateSource(
       {
         load: async (id) => {
           const stored = await storage.read.trustState.get(id);
@@ -222,6 +223,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       },
       clock,
     );
+    const trustScorer = new TrustScorer(trustStates, clock, (s) => metrics.trustComputeDurationSeconds.observe(s));
 
     // Audit.
     const decisionWriter = createDecisionWriter({
@@ -241,11 +243,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     closers.add(() => checkpointer.stop());
 
     // Verifier.
-    const verifyMetrics = verifyMetricsOf(metrics);
-    const verifierDeps: VerifierDeps = {
+    const verify = createVerify({
       clock,
       settings: {
-        proofWindow,
+        ...proofWindow,
         callerLimitPerMinute: config.verify.rateLimitPerMinute,
         agentLimitPerMinute: config.verify.agentRateLimitPerMinute,
         issuerUrl: config.issuer.issuerUrl,
@@ -253,17 +254,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         proposalTtlSeconds: 120,
         audiencesFor: (caller) => config.peers.relyingPartyAudiences.get(caller) ?? [],
       },
-      guard: new CallerGuard(clock, guardOptionsFor(config.verify.rateLimitPerMinute)),
       credentials: credentialVerifier,
-      sessionKeys: await sessionKeysFor(config),
+      sessionKeys: sessionKeysFor(config),
       agents: agentStates,
-      gate,
-      trust,
+      replay: gate,
+      trust: trustScorer,
       recorder: auditDecisionRecorder(decisionWriter, clock),
-      metrics: verifyMetrics,
-    };
-    const verifier = new Verifier(verifierDeps);
-    const handshakes = new HandshakeService(verifierDeps);
+      metrics: verifyMetricsOf(metrics),
+    });
 
     // Admin authentication.
     const adminSigner = await loadFileSigner(config.admin.jwtPrivateJwkFile, { variable: "ADMIN_JWT_PRIVATE_JWK_FILE" });
@@ -311,8 +309,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       clock,
       agents,
       relyingPartyOrgs,
-      onReported: (id) => trust.invalidate(id),
-      observeCompute: (s) => metrics.trustComputeDurationSeconds.observe(s),
+      scorer: trustScorer,
     });
 
     const server = await startServer({
@@ -329,8 +326,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         agents,
         renewal,
         telemetry,
-        verifier,
-        handshakes,
+        verifier: verify.verifier,
+        handshakes: verify.handshakes,
+        sessions: verify.sessions,
         keySet,
       }),
       jwks: async () => buildJwks(keySet.published()),

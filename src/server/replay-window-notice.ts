@@ -1,6 +1,6 @@
 /** Tells operators about a replay restart window: one log line with its end as a time, and a /readyz notice while it lasts. */
 import type { Clock } from "../domain/clock.js";
-import { restartWindowEndMs, type ProofWindow } from "../domain/verify/proof-window.js";
+import type { ProofWindow } from "../domain/verify/index.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { HealthRegistry } from "./health-registry.js";
 
@@ -34,7 +34,9 @@ export function createReplayWindowNotice(deps: {
     observe(epochMs) {
       if (epochMs === epoch) return;
       epoch = epochMs;
-      endMs = restartWindowEndMs(epochMs, deps.window);
+      // The gate refuses proofs with iat <= epoch + futureSkew (epochGraceMs): a proof consumed before the restart
+      // is dated at most that far ahead of it.
+      endMs = epochMs + deps.window.futureSkewSeconds * 1000;
       if (endMs <= deps.clock.nowMs()) return;
       const until = new Date(endMs).toISOString();
       deps.logger.warn(

@@ -3,8 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { ManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
-import type { AdmitRequest, ReplayGate } from "../../src/domain/verify/gate.js";
-import { epochGraceMsFor, nonceTtlMsForWindow } from "../../src/domain/verify/proof-window.js";
+import { nonceTtlMsFor, type AdmitRequest, type ReplayStore as ReplayGate } from "../../src/domain/verify/index.js";
 import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
 import { SqlReplayLedger } from "../../src/adapters/sql/replay-ledger.js";
 import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
@@ -13,7 +12,7 @@ import { databaseTargets, redisTarget, type TestDatabase } from "../support/data
 
 /** The default window: 60 s max age, 5 s future skew; the restart window (epoch grace) is the future skew. */
 const WINDOW = { maxAgeSeconds: 60, futureSkewSeconds: 5 };
-const GRACE_MS = epochGraceMsFor(WINDOW);
+const GRACE_MS = WINDOW.futureSkewSeconds * 1000;
 
 interface OpenGate {
   readonly gate: ReplayGate;
@@ -124,7 +123,7 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
       agentStateVersion: 1,
       callerLimitPerMinute: 1000,
       agentLimitPerMinute: 1000,
-      nonceTtlMs: nonceTtlMsForWindow(WINDOW),
+      nonceTtlMs: nonceTtlMsFor(WINDOW.maxAgeSeconds, WINDOW.futureSkewSeconds),
       proofIatMs: clock.nowMs(),
       epochGraceMs: GRACE_MS,
       nowMs: clock.nowMs(),
@@ -220,7 +219,7 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
     const existing = await store.gate.initEpoch(clock.nowMs() - 3_600_000);
     expect(existing).toBeGreaterThan(clock.nowMs() - 3_600_000);
     await store.restartEmpty();
-    const past = clock.nowMs() - nonceTtlMsForWindow(WINDOW) - GRACE_MS;
+    const past = clock.nowMs() - nonceTtlMsFor(WINDOW.maxAgeSeconds, WINDOW.futureSkewSeconds) - GRACE_MS;
     expect(await store.gate.initEpoch(past)).toBe(past);
     await store.gate.setAgentVersion(agentId, 1);
     // With the epoch in the past (a clean start), a fresh proof passes at once.

@@ -1,6 +1,6 @@
 /** In-process replay gate for the embedded single-process mode: same semantics as Redis; nonces and epoch in a ledger. */
 import type { Clock } from "../../domain/clock.js";
-import { gcra, type AdmitOutcome, type AdmitRequest, type ReplayGate } from "../../domain/verify/gate.js";
+import { gcra, type AdmitOutcome, type AdmitRequest, type ReplayStore } from "../../domain/verify/index.js";
 
 /** How many writes between sweeps of expired entries. */
 const SWEEP_EVERY = 1024;
@@ -52,7 +52,7 @@ interface Expiring<T> {
  * is safe); nonces and the epoch in the ledger. The epoch is set by initEpoch or, like the Redis store after a
  * flush, by the first admit. Not shared between processes: development and single-process use only.
  */
-export class MemoryReplayGate implements ReplayGate {
+export class MemoryReplayGate implements ReplayStore {
   private epoch: number | undefined;
   private readonly versions = new Map<string, number>();
   private readonly tats = new Map<string, number>();

@@ -9,7 +9,7 @@ import { verifyPossessionProof } from "../keys/possession-proof.js";
 import { jwkThumbprint } from "../keys/thumbprint.js";
 import type { Agent, AgentStatus, CapabilityManifest, Page } from "../model.js";
 import type { Actor } from "../peer.js";
-import type { ProofWindow } from "../verify/proof-window.js";
+import type { ProofWindow } from "../verify/index.js";
 import type { PageRequest, ReadStores, Stores, UnitOfWork } from "../storage.js";
 import { requireAdminFor, requireReadAccess, type RelyingPartyOrgs } from "./access.js";
 import type { CredentialMinting } from "./credential-minting.js";

@@ -5,10 +5,8 @@ import type { IssuedCredential } from "../issuer/credentials.js";
 import type { Agent } from "../model.js";
 import type { Actor } from "../peer.js";
 import type { UnitOfWork } from "../storage.js";
-import type { ReplayGate } from "../verify/gate.js";
-import { PROOF_TYP, readProofClaims, verifyAgentJws } from "../verify/proof.js";
-import { epochGraceMsFor, nonceTtlMsForWindow, withinProofWindow, type ProofWindow } from "../verify/proof-window.js";
-import { tokenHash } from "../verify/syntax.js";
+import { answerFault, checkToken, PROOF, tokenHash, verificationKey } from "../tokens/index.js";
+import { nonceTtlMsFor, withinWindow, type Admission, type AgentVersionSink, type ProofWindow } from "../verify/index.js";
 import { requireAdminFor } from "./access.js";
 import type { AgentService } from "./agent-service.js";
 import type { CredentialMinting } from "./credential-minting.js";
@@ -26,7 +24,7 @@ export interface RenewalDeps {
   readonly clock: Clock;
   readonly agents: AgentService;
   readonly minting: CredentialMinting;
-  readonly gate: ReplayGate;
+  readonly gate: Admission & AgentVersionSink;
   readonly serviceAudience: string;
   /** PROOF_MAX_AGE_SECONDS, PROOF_FUTURE_SKEW_SECONDS */
   readonly proofWindow: ProofWindow;
@@ -62,11 +60,12 @@ export class CredentialRenewal {
       throw new DomainError("unauthenticated", "credential.renewal_refused", `renewal proof refused: ${why}`);
     };
     if (agent.status !== "active") refuse("agent is revoked");
-    const signed = await verifyAgentJws(proof, agent.publicJwk, PROOF_TYP, "proof");
-    if (!signed.ok) refuse(signed.reason);
-    const claims = readProofClaims(signed.ok ? signed.payload : {}, "proof");
+    const key = verificationKey(agent.publicJwk);
+    const checked = checkToken(PROOF, proof, () => key);
+    if (!checked.ok) return refuse(answerFault(PROOF, checked, "proof"));
+    const claims = checked.claims;
     const nowMs = this.deps.clock.nowMs();
-    if (!withinProofWindow(claims.iat, nowMs, this.deps.proofWindow)) refuse("stale_proof");
+    if (!withinWindow(claims.iat, nowMs, this.deps.proofWindow)) refuse("stale_proof");
     if (claims.aud !== this.deps.serviceAudience) refuse("audience_mismatch");
     if (claims.op !== RENEWAL_OP || claims.scope !== RENEWAL_SCOPE || claims.amt !== 0) refuse("request_mismatch");
     if (claims.ath !== renewalAth(agent.id)) refuse("credential_mismatch");
@@ -76,9 +75,9 @@ export class CredentialRenewal {
       jti: claims.jti,
       callerLimitPerMinute: this.deps.renewalsPerMinute,
       agentLimitPerMinute: Number.MAX_SAFE_INTEGER,
-      nonceTtlMs: nonceTtlMsForWindow(this.deps.proofWindow),
+      nonceTtlMs: nonceTtlMsFor(this.deps.proofWindow.maxAgeSeconds, this.deps.proofWindow.futureSkewSeconds),
       proofIatMs: claims.iat * 1000,
-      epochGraceMs: epochGraceMsFor(this.deps.proofWindow),
+      epochGraceMs: this.deps.proofWindow.futureSkewSeconds * 1000,
       nowMs,
     };
     let outcome = await this.deps.gate.admit({ ...request, agentStateVersion: agent.stateVersion });

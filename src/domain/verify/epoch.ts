@@ -1,7 +1,12 @@
 /** Start-up epoch of the replay store: no refusal window on a clean start, a window of seconds when proofs may be lost. */
-import type { AuditReader } from "../storage.js";
-import type { ReplayGate } from "./gate.js";
-import { nonceTtlMsForWindow, type ProofWindow } from "./proof-window.js";
+import { nonceTtlMsFor } from "./gate.js";
+import type { ReplayEpoch } from "./ports.js";
+import type { ProofWindow } from "./steps/proof-checker.js";
+
+/** The audit log as the epoch reads it: is there any event of `action` since startMs? */
+export interface NonceUseLog {
+  list(filter: { action: string; startMs: number; pageSize: number }): Promise<{ readonly items: readonly unknown[] }>;
+}
 
 /** Audit actions that mean a proof nonce was consumed (decisions, and credential renewals by proof). */
 export const NONCE_CONSUMING_ACTIONS = ["verify.decision", "handshake.decision", "credential.issued"] as const;
@@ -14,12 +19,12 @@ export const NONCE_CONSUMING_ACTIONS = ["verify.decision", "handshake.decision",
  * The store keeps an existing epoch (initEpoch is SET NX): a store that kept its data opens no window.
  */
 export async function initReplayEpoch(
-  gate: Pick<ReplayGate, "initEpoch">,
-  audit: Pick<AuditReader, "list">,
+  gate: ReplayEpoch,
+  audit: NonceUseLog,
   nowMs: number,
   window: ProofWindow,
 ): Promise<{ readonly epochMs: number; readonly recentConsumption: boolean }> {
-  const spanMs = nonceTtlMsForWindow(window);
+  const spanMs = nonceTtlMsFor(window.maxAgeSeconds, window.futureSkewSeconds);
   let recentConsumption = false;
   for (const action of NONCE_CONSUMING_ACTIONS) {
     const page = await audit.list({ action, startMs: nowMs - spanMs, pageSize: 1 });
