@@ -1,4 +1,4 @@
-/** One contract suite for the replay gate: memory and memory + SQL ledger (PGlite) always, Redis when TEST_REDIS_URL is set (required in CI). */
+/** One contract suite for the replay gate: memory and memory + SQL ledger (PGlite; Postgres with TEST_DATABASE_URL), Redis with TEST_REDIS_URL (both required in CI). */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { ManualClock } from "../../src/domain/clock.js";
@@ -8,7 +8,7 @@ import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
 import { SqlReplayLedger } from "../../src/adapters/sql/replay-ledger.js";
 import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
 import { createRedis, waitForRedis } from "../../src/adapters/redis/connection.js";
-import { databaseTargets, redisTarget, type TestDatabase } from "../support/databases.js";
+import { databaseTargets, redisTarget, type DatabaseTarget, type TestDatabase } from "../support/databases.js";
 
 /** The default window: 60 s max age, 5 s future skew; the restart window (epoch grace) is the future skew. */
 const WINDOW = { maxAgeSeconds: 60, futureSkewSeconds: 5 };
@@ -73,18 +73,17 @@ function redisGateTarget(): Target | undefined {
 }
 
 /** The development store: the memory gate whose nonces and epoch live in the embedded database. */
-function sqlLedgerTarget(): Target {
-  const pglite = databaseTargets().find((d) => d.name === "pglite")!;
+function sqlLedgerTarget(database: DatabaseTarget): Target {
   let shared: Promise<TestDatabase> | undefined;
   const empty = async (db: TestDatabase) => {
     await db.query("DELETE FROM embedded_replay_nonces");
     await db.query("DELETE FROM embedded_replay_epoch");
   };
   return {
-    name: "memory + SQL ledger",
+    name: `memory + SQL ledger on ${database.name}`,
     async open(clock) {
-      // One database for the suite (opening PGlite takes seconds); each test starts from empty tables.
-      const db = await (shared ??= pglite.open());
+      // One database for the suite (opening one takes seconds); each test starts from empty tables.
+      const db = await (shared ??= database.open());
       await empty(db);
       let gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
       return {
@@ -103,7 +102,9 @@ function sqlLedgerTarget(): Target {
   };
 }
 
-const targets = [memoryTarget(), sqlLedgerTarget(), redisGateTarget()].filter((t): t is Target => t !== undefined);
+// On Postgres (TEST_DATABASE_URL) the ledger's INSERT ... ON CONFLICT decides concurrent admits of one nonce
+// across pooled connections, as it would for development processes sharing DATABASE_URL without Redis.
+const targets = [memoryTarget(), ...databaseTargets().map(sqlLedgerTarget), redisGateTarget()].filter((t): t is Target => t !== undefined);
 
 let jtiCounter = 0;
 function jti(): string {
