@@ -77,6 +77,8 @@ export interface Config {
     /** Per-agent limit (AGENT_RATE_LIMIT_PER_MINUTE). */
     readonly agentRateLimitPerMinute: number;
     readonly sessionTtlSeconds: number;
+    /** The oldest cached agent state a replica decides on (AGENT_STATE_MAX_STALENESS_SECONDS, default 5). */
+    readonly agentStateMaxStalenessSeconds: number;
   };
   readonly api: {
     /** Per-peer limit of every other RPC (admin, registry, JWKS), per method and replica (API_RATE_LIMIT_PER_MINUTE). */

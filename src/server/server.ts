@@ -23,6 +23,7 @@ import { interceptorChain } from "./interceptors/chain.js";
 import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
 import { registerReflection } from "./reflection.js";
+import { checkRequestMessages } from "./request-messages.js";
 
 /** Largest accepted request message, bytes. */
 const READ_MAX_BYTES = 1024 * 1024;
@@ -95,7 +96,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   ];
   const adapter = (listener: ListenerKind, routes: (router: ConnectRouter) => void): NodeHandler =>
     connectNodeAdapter({
-      routes,
+      routes: (router) => {
+        routes(router);
+        // Undecodable messages never reach the interceptors: count and log them here.
+        checkRequestMessages(router, READ_MAX_BYTES, (method, reason) => {
+          metrics.rpcTotal.inc({ method, code: "invalid_argument" });
+          logger.info({ method, listener, reason }, "request refused: undecodable message");
+        });
+      },
       interceptors,
       contextValues: contextValuesFor(listener, config.peers),
       readMaxBytes: READ_MAX_BYTES,
