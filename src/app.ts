@@ -275,6 +275,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       signer: adminSigner,
       clock,
       onAdminAuth: (result) => metrics.adminAuthTotal.inc({ result }),
+      ...(config.browser.admin ? { browser: { ttlSeconds: config.browser.adminJwtTtlSeconds } } : {}),
     });
 
     // Registry.

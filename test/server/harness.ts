@@ -52,7 +52,7 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
     storage: { databaseUrl: undefined, statementTimeoutMs: 5000, pgliteDataDir: "", redisUrl: undefined, redisKeyPrefix: "t:" },
     verify: { proofMaxAgeSeconds: 60, proofFutureSkewSeconds: 5, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, agentStateMaxStalenessSeconds: 5 },
     api: { rateLimitPerMinute: 600 },
-    browser: { corsAllowedOrigins: ["https://console.test"] },
+    browser: { corsAllowedOrigins: ["https://console.test"], admin: false, adminJwtTtlSeconds: 600, consoleDir: "" },
     devDir: "",
     deprecations: [],
   };

@@ -1,6 +1,6 @@
--- 0002_embedded_replay: the embedded replay store's durable part (used without REDIS_URL), so a restart of
+-- 0003_embedded_replay: the embedded replay store's durable part (used without REDIS_URL), so a restart of
 -- the development process keeps consumed nonces and the replay epoch and opens no refusal window.
--- compatible-with: 1
+-- compatible-with: 0001
 
 CREATE TABLE embedded_replay_nonces (
   nonce_key     text PRIMARY KEY,
