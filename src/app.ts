@@ -75,6 +75,8 @@ export interface App {
 }
 
 const DEPENDENCY_PROBE_MS = 5_000;
+/** A dependency that takes longer than this to answer a probe is not ready (a stalled Postgres answers nothing). */
+const DEPENDENCY_PROBE_TIMEOUT_MS = 2_000;
 
 /** Closes what was opened so far when start-up fails half-way. */
 class Closers {
@@ -153,7 +155,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     closers.add(() => db.close());
     await migrate(db, { logger: { info: (message) => logger.info(message) } });
     const storage = createSqlStorage(db);
-    health.register("postgres", async () => void (await db.query("SELECT 1")), { intervalMs: DEPENDENCY_PROBE_MS });
+    health.register("postgres", async () => void (await db.query("SELECT 1")), { intervalMs: DEPENDENCY_PROBE_MS, timeoutMs: DEPENDENCY_PROBE_TIMEOUT_MS });
 
     // Redis (or the in-memory stores).
     let gate: ReplayStore;
@@ -181,7 +183,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           // A Redis that lost its data while we run: the epoch starts now (as the next admit would), and is told.
           if (epochInitialised) replayWindow.observe(await redisGate.initEpoch(clock.nowMs()));
         },
-        { intervalMs: DEPENDENCY_PROBE_MS },
+        { intervalMs: DEPENDENCY_PROBE_MS, timeoutMs: DEPENDENCY_PROBE_TIMEOUT_MS },
       );
     } else {
       logger.warn("DEVELOPMENT SETUP: no REDIS_URL, rate limits and invalidations live in this process only (nonces in the database)");
