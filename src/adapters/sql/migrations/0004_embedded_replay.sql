@@ -1,4 +1,4 @@
--- 0003_embedded_replay: the embedded replay store's durable part (used without REDIS_URL), so a restart of
+-- 0004_embedded_replay: the embedded replay store's durable part (used without REDIS_URL), so a restart of
 -- the development process keeps consumed nonces and the replay epoch and opens no refusal window.
 -- compatible-with: 0001
 
