@@ -2,6 +2,7 @@
  * Per-listener connection limits: connections per remote address, idle sockets and sessions, HTTP/1.1 request
  * heads that never arrive, request bodies that never finish, and HTTP/1.1 connections left mid-body after a response.
  */
+import type { ServerResponse } from "node:http";
 import type { Http2Session } from "node:http2";
 import type { Socket } from "node:net";
 import type { Config } from "../config/types.js";
@@ -69,6 +70,15 @@ export class HeadDeadline {
   }
 }
 
+/** An HTTP/1.1 response whose head is written before its request body was read says `connection: close`. */
+function closeIfAnsweredEarly(req: AnyRequest, res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    if (!req.complete && !res.headersSent) res.setHeader("connection", "close");
+    return writeHead(...args);
+  }) as ServerResponse["writeHead"];
+}
+
 /**
  * Per request: the body must be complete within `requestTimeoutMs` of the head (else the request, and on
  * HTTP/1.1 its connection, is destroyed); an HTTP/1.1 response finished before its request body was read closes
@@ -84,7 +94,9 @@ export function guardRequest(req: AnyRequest, res: AnyResponse, requestTimeoutMs
   req.once("close", clear);
   res.once("close", clear);
   if (req.httpVersionMajor !== 1) return;
+  closeIfAnsweredEarly(req, res as ServerResponse);
+  const socket = req.socket as Socket | null;
   res.once("finish", () => {
-    if (!req.complete) req.socket.destroySoon();
+    if (!req.complete && socket !== null && !socket.destroyed) socket.destroySoon();
   });
 }

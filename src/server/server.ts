@@ -121,14 +121,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
 
   const listeners: Listener[] = [];
-  const mtlsTracker = new ConnectionTracker();
+  const mtlsTracker = new ConnectionTracker(config.limits);
   listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls", mtlsRoutes), mtlsTracker, logger), tracker: mtlsTracker });
   if (options.browser ?? true) {
-    const tracker = new ConnectionTracker();
+    const tracker = new ConnectionTracker(config.limits);
     const server = createBrowserListener(tls, adapter("browser", apiRoutes), tracker, config.browser.corsAllowedOrigins, endpoints);
     listeners.push({ name: "browser", server, tracker });
   }
-  const sidecarTracker = new ConnectionTracker();
+  const sidecarTracker = new ConnectionTracker(config.limits);
   const sidecarRoutes = (router: ConnectRouter): void => {
     router.service(Health, healthService(health));
   };
