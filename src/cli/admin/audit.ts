@@ -91,7 +91,7 @@ export const auditCommands: CommandGroup = {
           progress: ctx.mode !== "quiet",
         });
         if (ctx.mode === "json") return json(ctx.io, summary);
-        ctx.io.out(ctx.mode === "quiet" ? summary.file : `wrote ${summary.file}: seq ${summary.startSeq}..${summary.endSeq}; check it with: npm run admin -- audit verify ${a.required("out")}`);
+        ctx.io.out(ctx.mode === "quiet" ? summary.file : `wrote ${summary.file}: seq ${summary.startSeq}..${summary.endSeq}; check it with: npm run admin -- audit verify ${a.required("out")} --jwks <your issuer JWKS file or URL>`);
       },
     },
     verify: {
