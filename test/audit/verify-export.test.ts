@@ -8,7 +8,7 @@ import { ExportAuditResponseSchema } from "../../gen/agentidentity/v1/admin_pb.j
 import { auditVerify } from "../../src/cli/audit-verify.js";
 import { GENESIS_HASH, sealEvents, type AuditCheckpointRecord, type AuditEventRecord } from "../../src/domain/audit/chain.js";
 import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/checkpoint-jws.js";
-import { parseTrustedKeys } from "../../src/domain/audit/trusted-keys.js";
+import { formatTrustedKeys, parseTrustedKeys } from "../../src/domain/audit/trusted-keys.js";
 import { formatExportFile, parseExportFile, type AuditExport } from "../../src/domain/audit/export-file.js";
 import { verifyExport } from "../../src/domain/audit/verify-export.js";
 import { auditInput, T0, tempFile, testSigner } from "./support.js";
@@ -207,6 +207,16 @@ describe("audit export forgeries (issue 9)", () => {
     // A key the operator no longer lists at all is not trusted.
     const other = tempFile("other.jwks.json", testSigner("other-key").jwks);
     expect((await verifyFile(file, other)).output).toMatch(/^BROKEN at seq 6: checkpoint signature invalid: checkpoint unknown_key/);
+  });
+
+  it("the trusted-keys file written from recorded keys (admin issuer-keys list --recorded --trusted-jwks-out) carries revoked_at", async () => {
+    const { doc } = await sampleExport(); // checkpoints made at T0 + 10 s
+    const record = { kid: signer.kid, alg: "ES256" as const, publicJwk: signer.publicJwk, status: "revoked" as const, createdAtMs: T0 };
+    const revokedEarly = formatTrustedKeys([{ ...record, revokedAtMs: T0 + 5_000 }]);
+    expect(parseTrustedKeys(revokedEarly).get(signer.kid)?.revokedAtMs).toBe(Math.floor((T0 + 5_000) / 1000) * 1000);
+    expect((await verifyFile(formatExportFile(doc), tempFile("k.json", revokedEarly))).output).toMatch(/after its revocation|at or after its revocation/);
+    const revokedLater = formatTrustedKeys([{ ...record, revokedAtMs: T0 + 60_000 }]);
+    expect((await verifyFile(formatExportFile(doc), tempFile("k.json", revokedLater))).exitCode).toBe(0);
   });
 
   it("a truncated tail with the header's end edited is refused", async () => {

@@ -2,6 +2,8 @@
  * The operator's trusted issuer keys for checking audit exports: a JWKS named outside the export, whose keys may
  * carry `revoked_at` (NumericDate seconds or an RFC 3339 time): a checkpoint made at or after it is refused.
  */
+import { publicMembers } from "../issuer/jwks.js";
+import type { IssuerKeyRecord } from "../issuer/ports.js";
 import { verificationKey, type VerificationKey } from "../tokens/index.js";
 
 export interface TrustedIssuerKey {
@@ -55,4 +57,19 @@ export function parseTrustedKeys(jwksJson: string): TrustedKeys {
   }
   if (keys.size === 0) throw new TrustedKeysError("no usable signing key (EC P-256 or Ed25519 with a kid)");
   return keys;
+}
+
+/**
+ * A trusted-keys file for `audit:verify --jwks` from recorded issuer keys (revoked ones included, with
+ * `revoked_at` in NumericDate seconds, rounded down so a checkpoint of the revocation's own second is refused).
+ */
+export function formatTrustedKeys(records: readonly IssuerKeyRecord[]): string {
+  const keys = records.map((r) => ({
+    ...publicMembers(r.publicJwk),
+    kid: r.kid,
+    alg: r.alg,
+    use: "sig",
+    ...(r.revokedAtMs === undefined ? {} : { revoked_at: Math.floor(r.revokedAtMs / 1000) }),
+  }));
+  return `${JSON.stringify({ keys }, null, 2)}\n`;
 }
