@@ -197,7 +197,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const credentialVerifier = new CredentialVerifier({ keySet, issuer: config.issuer.issuerUrl, clock });
 
     // Verify path state.
-    const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, gate);
+    const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, gate, {
+      clock,
+      maxStalenessMs: config.verify.agentStateMaxStalenessSeconds * 1000,
+    });
     const subscription: InvalidationSubscription = await agentStates.attach(bus, () => {
       keySet.refresh().catch((e: unknown) => logger.error({ err: e }, "issuer key refresh failed"));
     });
@@ -270,6 +273,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       signer: adminSigner,
       clock,
       onAdminAuth: (result) => metrics.adminAuthTotal.inc({ result }),
+      ...(config.browser.admin ? { browser: { ttlSeconds: config.browser.adminJwtTtlSeconds } } : {}),
     });
 
     // Registry.
@@ -281,12 +285,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       credentialTtlSeconds: config.issuer.credentialTtlSeconds,
     });
     const relyingPartyOrgs = config.peers.relyingPartyOrgs;
+    const propagator = new AgentChangePropagator(gate, bus, {
+      onError: (agentId, version, attempt, err) =>
+        logger.warn({ err, agentId, version, attempt }, "agent change committed but not yet propagated; retrying (replicas re-read it within the staleness bound)"),
+    });
+    closers.add(() => propagator.close());
     const agents = new AgentService({
       uow: storage.unitOfWork,
       reads: storage.read,
       clock,
       minting,
-      propagator: new AgentChangePropagator(gate, bus),
+      propagator,
       serviceAudience: config.issuer.issuerUrl,
       proofSkewSeconds: config.verify.proofSkewSeconds,
       relyingPartyOrgs,

@@ -45,13 +45,15 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
 
   const listen = readListen(reader, mode);
   const peers = readPeers(reader);
+  const tls = readTls(ctx);
+  const admin = readAdmin(ctx);
   const config: Config = {
     mode,
     logLevel: reader.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     listen,
-    tls: readTls(ctx),
+    tls,
     peers,
-    admin: readAdmin(ctx),
+    admin,
     issuer: readIssuer(ctx, peers.trustDomain),
     storage: readStorage(ctx),
     verify: {
@@ -59,11 +61,12 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
       rateLimitPerMinute: reader.integer("RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       agentRateLimitPerMinute: reader.integer("AGENT_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 600, { min: 10, max: 86400 }),
+      agentStateMaxStalenessSeconds: reader.integer("AGENT_STATE_MAX_STALENESS_SECONDS", 5, { min: 1, max: 300 }),
     },
     api: {
       rateLimitPerMinute: reader.integer("API_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
     },
-    browser: { corsAllowedOrigins: readOrigins(reader) },
+    browser: readBrowser(reader, mode, baseDir, admin.jwtMaxTtlSeconds),
     limits: readConnectionLimits(reader),
     devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),
   };
@@ -131,6 +134,16 @@ function readStorage(ctx: SectionContext): Config["storage"] {
     pgliteDataDir: pglite.startsWith("memory://") ? pglite : resolvePath(ctx.baseDir, pglite),
     redisUrl,
     redisKeyPrefix,
+  };
+}
+
+/** BROWSER_ADMIN (default on in development, off in production), its token lifetime, the console directory. */
+function readBrowser(r: EnvReader, mode: Mode, baseDir: string, maxTtl: number): Config["browser"] {
+  return {
+    corsAllowedOrigins: readOrigins(r),
+    admin: r.boolean("BROWSER_ADMIN", mode === "development"),
+    adminJwtTtlSeconds: r.integer("BROWSER_ADMIN_JWT_TTL_SECONDS", Math.min(600, maxTtl), { min: 60, max: maxTtl }),
+    consoleDir: resolvePath(baseDir, r.string("CONSOLE_DIR") ?? "console/dist"),
   };
 }
 

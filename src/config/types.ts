@@ -75,6 +75,8 @@ export interface Config {
     /** Per-agent limit (AGENT_RATE_LIMIT_PER_MINUTE). */
     readonly agentRateLimitPerMinute: number;
     readonly sessionTtlSeconds: number;
+    /** The oldest cached agent state a replica decides on (AGENT_STATE_MAX_STALENESS_SECONDS, default 5). */
+    readonly agentStateMaxStalenessSeconds: number;
   };
   readonly api: {
     /** Per-peer limit of every other RPC (admin, registry, JWKS), per method and replica (API_RATE_LIMIT_PER_MINUTE). */
@@ -82,6 +84,12 @@ export interface Config {
   };
   readonly browser: {
     readonly corsAllowedOrigins: readonly string[];
+    /** Admin RPCs and the console on the browser port (BROWSER_ADMIN; development default on, production off). */
+    readonly admin: boolean;
+    /** Lifetime of browser admin JWTs, seconds (BROWSER_ADMIN_JWT_TTL_SECONDS, default 600, <= the admin maximum). */
+    readonly adminJwtTtlSeconds: number;
+    /** The built console served at /console/ (CONSOLE_DIR, default console/dist; `npm run build:console`). */
+    readonly consoleDir: string;
   };
   /** Every listener's connection limits (see src/config/connection-limits.ts). */
   readonly limits: {

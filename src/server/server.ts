@@ -12,6 +12,9 @@ import type { Metrics } from "../telemetry/metrics.js";
 import type { AdminAuthenticator } from "./admin-authenticator.js";
 import { AUTHORIZATION_TABLE } from "./authorization-table.js";
 import type { AuthorizationTable } from "./authorization-table.js";
+import { browserHttpHandler } from "./browser-http.js";
+import { browserMethodTable, type BrowserMethodTable } from "./browser-table.js";
+import { ConsoleAssets } from "./console-assets.js";
 import { ConnectionTracker } from "./connection-tracker.js";
 import type { NodeHandler } from "./connection-tracker.js";
 import { contextValuesFor } from "./context.js";
@@ -42,6 +45,8 @@ export interface StartServerOptions {
   readonly authorizationTable?: AuthorizationTable;
   /** PEM material; defaults to the files named in config.tls. */
   readonly tls?: TlsMaterial;
+  /** Defaults to browserMethodTable(config.browser.admin). */
+  readonly browserTable?: BrowserMethodTable;
   /** Start the browser listener (default true). */
   readonly browser?: boolean;
 }
@@ -90,6 +95,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       metrics,
       adminAuthenticator: options.adminAuthenticator,
       authorizationTable: options.authorizationTable ?? AUTHORIZATION_TABLE,
+      browserTable: options.browserTable ?? browserMethodTable(config.browser.admin),
       rateLimitPerMinute: options.config.api.rateLimitPerMinute,
     }),
     refuseWhileDraining,
@@ -125,7 +131,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls", mtlsRoutes), mtlsTracker, logger), tracker: mtlsTracker });
   if (options.browser ?? true) {
     const tracker = new ConnectionTracker(config.limits);
-    const server = createBrowserListener(tls, adapter("browser", apiRoutes), tracker, config.browser.corsAllowedOrigins, endpoints);
+    const consoleAssets = config.browser.admin ? ConsoleAssets.load(config.browser.consoleDir) : new ConsoleAssets();
+    if (config.browser.admin && !consoleAssets.built) {
+      logger.warn({ consoleDir: config.browser.consoleDir }, "the console is not built (npm run build:console): /console/ answers 503");
+    }
+    const front = browserHttpHandler(adapter("browser", apiRoutes), {
+      allowedOrigins: config.browser.corsAllowedOrigins,
+      admin: config.browser.admin,
+      endpoints,
+      console: consoleAssets,
+    });
+    const server = createBrowserListener(tls, front, tracker);
     listeners.push({ name: "browser", server, tracker });
   }
   const sidecarTracker = new ConnectionTracker(config.limits);

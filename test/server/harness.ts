@@ -51,9 +51,9 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
     admin: { apiKeyHashes: [], jwtPrivateJwkFile: "", jwtMaxTtlSeconds: 900 },
     issuer: { issuerUrl: "https://issuer.test", privateJwkFile: undefined, kms: undefined, credentialTtlSeconds: 600, auditCheckpointIntervalSeconds: 60 },
     storage: { databaseUrl: undefined, statementTimeoutMs: 5000, pgliteDataDir: "", redisUrl: undefined, redisKeyPrefix: "t:" },
-    verify: { proofSkewSeconds: 60, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300 },
+    verify: { proofSkewSeconds: 60, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, agentStateMaxStalenessSeconds: 5 },
     api: { rateLimitPerMinute: 600 },
-    browser: { corsAllowedOrigins: ["https://console.test"] },
+    browser: { corsAllowedOrigins: ["https://console.test"], admin: false, adminJwtTtlSeconds: 600, consoleDir: "" },
     limits: { ...CONNECTION_LIMIT_DEFAULTS },
     devDir: "",
   };

@@ -1,16 +1,12 @@
 /** Checkpoint statements: a compact JWS (typ "audit-checkpoint+jwt") over {"seq","hash","iat"} by an issuer key. */
 import type { Signer } from "../issuer/signer.js";
 import { CHECKPOINT, checkToken, signToken, type CheckpointClaims } from "../tokens/index.js";
-import type { TrustedIssuerKey, TrustedKeys } from "./trusted-keys.js";
+import type { TrustedKeys } from "./trusted-keys.js";
+import type { CheckpointStatement } from "./verify-export.js";
 
 /** What a checkpoint signature states: "event seq has hash H". */
 export type SignedCheckpoint = CheckpointClaims;
 
-/** A checkpoint whose signature verified, and the trusted key that made it. */
-export interface VerifiedCheckpoint {
-  readonly claims: SignedCheckpoint;
-  readonly key: TrustedIssuerKey;
-}
 
 /** Signs the head statement with an issuer signer (the checkpointer's signHead). */
 export function signCheckpoint(signer: Signer, seq: number, hash: string, nowMs: number): Promise<string> {
@@ -22,8 +18,9 @@ export function signCheckpoint(signer: Signer, seq: number, hash: string, nowMs:
  * Revocation is the caller's to judge (it needs the statement's iat).
  * @throws Error when the signature, typ, alg, kid or payload shape is wrong, or the key is not trusted.
  */
-export async function verifyCheckpointJws(jws: string, trusted: TrustedKeys): Promise<VerifiedCheckpoint> {
+export async function verifyCheckpointJws(jws: string, trusted: TrustedKeys): Promise<CheckpointStatement> {
   const checked = checkToken(CHECKPOINT, jws, (kid) => (kid === undefined ? undefined : trusted.get(kid)?.key));
   if (!checked.ok) throw new Error(`checkpoint ${checked.fault}: ${checked.detail}`);
-  return { claims: checked.claims, key: trusted.get(checked.kid!)! };
+  const key = trusted.get(checked.kid!)!;
+  return key.revokedAtMs === undefined ? { claims: checked.claims, kid: key.kid } : { claims: checked.claims, kid: key.kid, revokedAtMs: key.revokedAtMs };
 }
