@@ -13,12 +13,12 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/ops/**", "test/integration/**", "test/fuzz/**"],
+          exclude: ["test/e2e/**", "test/ops/**", "test/integration/**", "test/fuzz/**", "test/soak/**"],
         },
       },
       {
         extends: true,
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts", "test/ops/**/*.test.ts", "test/fuzz/**/*.test.ts"] },
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts", "test/ops/**/*.test.ts", "test/fuzz/**/*.test.ts", "test/soak/**/*.test.ts"] },
       },
       {
         extends: true,

@@ -72,6 +72,8 @@ export interface App {
 }
 
 const DEPENDENCY_PROBE_MS = 5_000;
+/** A dependency that takes longer than this to answer a probe is not ready (a stalled Postgres answers nothing). */
+const DEPENDENCY_PROBE_TIMEOUT_MS = 2_000;
 
 /** Closes what was opened so far when start-up fails half-way. */
 class Closers {
@@ -142,7 +144,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     closers.add(() => db.close());
     await migrate(db, { logger: { info: (message) => logger.info(message) } });
     const storage = createSqlStorage(db);
-    health.register("postgres", async () => void (await db.query("SELECT 1")), { intervalMs: DEPENDENCY_PROBE_MS });
+    health.register("postgres", async () => void (await db.query("SELECT 1")), { intervalMs: DEPENDENCY_PROBE_MS, timeoutMs: DEPENDENCY_PROBE_TIMEOUT_MS });
 
     // Redis (or the in-memory stores).
     let gate: ReplayStore;
@@ -164,7 +166,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           const ready = await checkRedisReady(client);
           if (!ready.ok) throw new Error(ready.reason);
         },
-        { intervalMs: DEPENDENCY_PROBE_MS },
+        { intervalMs: DEPENDENCY_PROBE_MS, timeoutMs: DEPENDENCY_PROBE_TIMEOUT_MS },
       );
     } else {
       logger.warn("DEVELOPMENT SETUP: no REDIS_URL, nonces, rate limits and invalidations live in this process only");
