@@ -3,7 +3,7 @@
  * heads that never arrive, request bodies that never finish, and HTTP/1.1 connections left mid-body after a response.
  */
 import type { ServerResponse } from "node:http";
-import type { Http2Session } from "node:http2";
+import { constants as http2Constants, type Http2ServerRequest, type Http2Session } from "node:http2";
 import type { Socket } from "node:net";
 import type { Config } from "../config/types.js";
 import type { AnyRequest, AnyResponse } from "./http-types.js";
@@ -81,18 +81,24 @@ function closeIfAnsweredEarly(req: AnyRequest, res: ServerResponse): void {
 
 /**
  * Per request: the body must be complete within `requestTimeoutMs` of the head (else the request, and on
- * HTTP/1.1 its connection, is destroyed); an HTTP/1.1 response finished before its request body was read closes
+ * HTTP/1.1 its connection, is destroyed), unless it is `openEnded` (a client- or bidi-streaming RPC, whose
+ * body lasts as long as the stream: those are bounded by the idle timeout and the stream cap); an HTTP/1.1 response finished before its request body was read closes
  * the connection, since the unread rest of the body would otherwise be parsed as the next request.
  */
-export function guardRequest(req: AnyRequest, res: AnyResponse, requestTimeoutMs: number): void {
-  const timer = setTimeout(() => {
-    if (!req.complete) req.destroy();
-  }, requestTimeoutMs);
-  timer.unref();
-  const clear = (): void => clearTimeout(timer);
-  req.once("end", clear);
-  req.once("close", clear);
-  res.once("close", clear);
+export function guardRequest(req: AnyRequest, res: AnyResponse, requestTimeoutMs: number, openEnded: boolean): void {
+  if (!openEnded) {
+    const timer = setTimeout(() => {
+      if (req.complete) return;
+      // An HTTP/2 stream is reset on its own (the connection goes on); HTTP/1.1 loses its connection.
+      if (req.httpVersionMajor === 2) (req as Http2ServerRequest).stream.close(http2Constants.NGHTTP2_CANCEL);
+      else req.destroy();
+    }, requestTimeoutMs);
+    timer.unref();
+    const clear = (): void => clearTimeout(timer);
+    req.once("end", clear);
+    req.once("close", clear);
+    res.once("close", clear);
+  }
   if (req.httpVersionMajor !== 1) return;
   closeIfAnsweredEarly(req, res as ServerResponse);
   const socket = req.socket as Socket | null;

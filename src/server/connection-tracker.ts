@@ -30,7 +30,14 @@ export class ConnectionTracker {
   private readonly peers: PeerConnectionCounter;
   private readonly heads: HeadDeadline;
 
-  constructor(readonly limits: ConnectionLimits = CONNECTION_LIMIT_DEFAULTS) {
+  /**
+   * @param openEndedPaths request paths ("/package.Service/Method") of client- and bidi-streaming RPCs, whose
+   * request bodies stay open for the stream's life and so get no request timeout.
+   */
+  constructor(
+    readonly limits: ConnectionLimits = CONNECTION_LIMIT_DEFAULTS,
+    private readonly openEndedPaths: ReadonlySet<string> = new Set(),
+  ) {
     this.peers = new PeerConnectionCounter(limits.maxConnectionsPerPeer);
     this.heads = new HeadDeadline(limits.headersTimeoutMs);
   }
@@ -85,7 +92,7 @@ export class ConnectionTracker {
       };
       res.once("close", finish);
       res.once("finish", finish);
-      guardRequest(req, res, this.limits.requestTimeoutMs);
+      guardRequest(req, res, this.limits.requestTimeoutMs, this.openEndedPaths.has((req.url ?? "").split("?")[0]!));
       if (req.httpVersionMajor === 1) {
         const socket = req.socket;
         this.heads.stop(socket);

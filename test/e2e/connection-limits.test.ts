@@ -44,8 +44,9 @@ describe("connection limits", () => {
   });
   afterAll(async () => t?.close());
 
-  async function session(): Promise<ClientHttp2Session> {
-    const s = http2Connect(t.baseUrl, tlsOptions);
+  async function session(identity: "admin" | "relyingParty" = "admin"): Promise<ClientHttp2Session> {
+    const c = t.material.clients[identity];
+    const s = http2Connect(t.baseUrl, { ...tlsOptions, cert: readFileSync(c.certFile), key: readFileSync(c.keyFile) });
     s.on("error", () => undefined);
     await new Promise<void>((resolve, reject) => {
       s.once("connect", () => resolve());
@@ -88,6 +89,28 @@ describe("connection limits", () => {
     expect(third).toBe(h2.NGHTTP2_REFUSED_STREAM);
     s.destroy();
     await Promise.all(codes);
+  });
+
+  it("a request body unfinished after REQUEST_TIMEOUT_MS is cancelled; a VerifyStream (open-ended by design) is not", async () => {
+    const s = await session("relyingParty");
+    const open = (path: string) => {
+      const stream = s.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+      stream.on("error", () => undefined);
+      stream.on("data", () => undefined);
+      return { stream, closed: closed(stream) };
+    };
+    const unary = open("/agentidentity.v1.VerifierService/Verify");
+    const verifyStream = open("/agentidentity.v1.VerifierService/VerifyStream");
+    // An empty request message on the stream every 200 ms keeps the connection from going idle (each gets an answer).
+    const traffic = setInterval(() => verifyStream.stream.write(Buffer.from([0, 0, 0, 0, 0])), 200);
+    try {
+      expect(await Promise.race([unary.closed, timeout(WITHIN_MS)])).toBe("closed");
+      // Well past the 2 s request timeout, the bidi stream is still open.
+      expect(await Promise.race([verifyStream.closed, timeout(3_000)])).toBe("timeout");
+    } finally {
+      clearInterval(traffic);
+      s.destroy();
+    }
   });
 
   it("connections beyond MAX_CONNECTIONS_PER_PEER from one address are closed at once", async () => {
