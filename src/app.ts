@@ -14,6 +14,7 @@ import { migrate } from "./adapters/sql/migrations.js";
 import { lockPgliteDirectory } from "./adapters/sql/pglite-lock.js";
 import { SqlReplayLedger } from "./adapters/sql/replay-ledger.js";
 import { createSqlStorage } from "./adapters/sql/storage.js";
+import { AdminService } from "../gen/agentidentity/v1/admin_pb.js";
 import { AgentRegistryService } from "../gen/agentidentity/v1/registry_pb.js";
 import { apiRoutes } from "./api/routes.js";
 import { readPrivateJwkFile } from "./config/jwk-file.js";
@@ -243,7 +244,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       clock,
       intervalMs: config.issuer.auditCheckpointIntervalSeconds * 1000,
       onError: (err) => logger.warn({ err }, "audit checkpoint failed; retrying on the next tick"),
+      onChainBroken: (problem) => {
+        metrics.auditChainBroken.set(1);
+        health.report("audit_chain", { ok: false, error: `audit chain broken: ${problem}` });
+        logger.error({ problem }, "audit chain broken since the last checkpoint; no checkpoint will be signed");
+      },
     });
+    // The chain check only degrades exports (AdminService); /readyz lists it under degraded when it fails.
+    health.declare("audit_chain", [AdminService.typeName]);
+    health.report("audit_chain", { ok: true });
+    metrics.auditChainBroken.set(0);
     checkpointer.start();
     closers.add(() => checkpointer.stop());
 
@@ -333,7 +343,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       routes: apiRoutes({
         tokens: new AuditedTokenExchanger(adminTokens, storage.unitOfWork, clock),
         orgs: new OrgService({ uow: storage.unitOfWork, reads: storage.read, clock }),
-        audit: new AuditQuery(storage.read.audit, keySet, clock),
+        audit: new AuditQuery(storage.read.audit, keySet, clock, () => checkpointer.checkpointNow()),
         agents,
         renewal,
         telemetry,

@@ -1,4 +1,5 @@
 /** loadConfig: reads and validates every variable once, reports all problems together, returns a frozen Config. */
+import { readConnectionLimits } from "./connection-limits.js";
 import { ConfigError } from "./errors.js";
 import type { DevMaterial } from "./dev-material.js";
 import type { Environment } from "./env-file.js";
@@ -68,6 +69,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
       rateLimitPerMinute: reader.integer("API_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
     },
     browser: readBrowser(reader, mode, baseDir, admin.jwtMaxTtlSeconds),
+    limits: readConnectionLimits(reader),
     devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),
     deprecations,
   };

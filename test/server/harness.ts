@@ -1,4 +1,5 @@
 /** A real server on port 0 with test routes, a test authorization table and clients with chosen certificates. */
+import { CONNECTION_LIMIT_DEFAULTS } from "../../src/config/connection-limits.js";
 import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import type { DescService } from "@bufbuild/protobuf";
@@ -53,6 +54,7 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
     verify: { proofMaxAgeSeconds: 60, proofFutureSkewSeconds: 5, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, agentStateMaxStalenessSeconds: 5 },
     api: { rateLimitPerMinute: 600 },
     browser: { corsAllowedOrigins: ["https://console.test"], admin: false, adminJwtTtlSeconds: 600, consoleDir: "" },
+    limits: { ...CONNECTION_LIMIT_DEFAULTS },
     devDir: "",
     deprecations: [],
   };

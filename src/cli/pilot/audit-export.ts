@@ -4,6 +4,7 @@ import type { Client } from "@connectrpc/connect";
 import { AdminService, ExportAuditResponseSchema } from "../../../gen/agentidentity/v1/admin_pb.js";
 import { verifyCheckpointJws } from "../../domain/audit/checkpoint-jws.js";
 import { parseExportFile, type AuditExport } from "../../domain/audit/export-file.js";
+import { parseTrustedKeys } from "../../domain/audit/trusted-keys.js";
 import { verifyExport, type VerifyExportResult } from "../../domain/audit/verify-export.js";
 
 export interface ExportedRange {
@@ -22,6 +23,9 @@ export async function exportAndVerify(admin: Client<typeof AdminService>, startS
   }
   const text = `${lines.join("\n")}\n`;
   const parsed = parseExportFile(text);
-  const result = await verifyExport(parsed, verifyCheckpointJws);
+  // The smoke checks the running service's own stream, received over mTLS a moment ago, so the JWKS it carries
+  // stands in for the operator's keys here; an offline check of a kept file names the operator's (--jwks).
+  const trusted = parseTrustedKeys(parsed.header.jwks);
+  const result = await verifyExport(parsed, (jws) => verifyCheckpointJws(jws, trusted));
   return { text, parsed, result };
 }
