@@ -7,7 +7,8 @@
  * verifies), /readyz truthful, memory back to its baseline.
  */
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { calculateJwkThumbprint } from "jose";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportAndVerify } from "../../src/cli/pilot/audit-export.js";
@@ -177,7 +178,11 @@ describe.skipIf(!available && process.env.CI !== "true")("fault soak (needs Post
     // Every `verified` a client saw is in the chain by its decision id, and the chain verifies.
     const admin = traffic.exportClient();
     const head = (await admin.listAuditEvents({ pageSize: 1 })).events[0]!;
-    const exported = await exportAndVerify(admin, 1n, head.seq);
+    // Against the operator's keys: the public half of the issuer key file the replicas were given.
+    const issuerJwk = JSON.parse(readFileSync(material.issuerJwkFile, "utf8")) as Record<string, unknown>;
+    const { d: _private, ...issuerPublic } = issuerJwk;
+    const operatorJwks = JSON.stringify({ keys: [{ ...issuerPublic, kid: issuerJwk.kid ?? (await calculateJwkThumbprint(issuerPublic)) }] });
+    const exported = await exportAndVerify(admin, 1n, head.seq, operatorJwks);
     expect(exported.result).toMatchObject({ ok: true });
     const ids = new Set(exported.parsed.events.map((e) => e.id));
     const missing = traffic.verifies.filter((v) => v.outcome === "verified" && !ids.has(v.decisionId));

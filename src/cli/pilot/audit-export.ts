@@ -15,17 +15,20 @@ export interface ExportedRange {
   readonly result: VerifyExportResult;
 }
 
-/** Exports seq startSeq..endSeq (inclusive) and verifies hashes, links, anchor and checkpoint signatures. */
-export async function exportAndVerify(admin: Client<typeof AdminService>, startSeq: bigint, endSeq: bigint): Promise<ExportedRange> {
+/**
+ * Exports seq startSeq..endSeq (inclusive) and verifies hashes, links, anchor and checkpoint signatures against
+ * `trustedJwks` (the operator's issuer JWKS, JSON text) when given.
+ */
+export async function exportAndVerify(admin: Client<typeof AdminService>, startSeq: bigint, endSeq: bigint, trustedJwks?: string): Promise<ExportedRange> {
   const lines: string[] = [];
   for await (const message of admin.exportAudit({ startSeq, endSeq })) {
     lines.push(JSON.stringify(toJson(ExportAuditResponseSchema, message)));
   }
   const text = `${lines.join("\n")}\n`;
   const parsed = parseExportFile(text);
-  // The smoke checks the running service's own stream, received over mTLS a moment ago, so the JWKS it carries
-  // stands in for the operator's keys here; an offline check of a kept file names the operator's (--jwks).
-  const trusted = parseTrustedKeys(parsed.header.jwks);
+  // Without the operator's keys, the smoke checks the running service's own stream, received over mTLS a moment
+  // ago, so the JWKS it carries stands in for them; an offline check of a kept file names the operator's (--jwks).
+  const trusted = parseTrustedKeys(trustedJwks ?? parsed.header.jwks);
   const result = await verifyExport(parsed, (jws) => verifyCheckpointJws(jws, trusted));
   return { text, parsed, result };
 }
