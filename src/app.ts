@@ -11,7 +11,10 @@ import { loadFileSigner } from "./adapters/signer/file-signer.js";
 import { createKmsSigner } from "./adapters/signer/kms-signer.js";
 import { openPglite, openPostgres, type Database } from "./adapters/sql/database.js";
 import { migrate } from "./adapters/sql/migrations.js";
+import { lockPgliteDirectory } from "./adapters/sql/pglite-lock.js";
 import { createSqlPersister } from "./adapters/sql/persister.js";
+import { SqlReplayLedger } from "./adapters/sql/replay-ledger.js";
+import { AdminService } from "../gen/agentidentity/v1/admin_pb.js";
 import { AgentRegistryService } from "../gen/agentidentity/v1/registry_pb.js";
 import { apiRoutes } from "./api/routes.js";
 import { readPrivateJwkFile } from "./config/jwk-file.js";
@@ -32,10 +35,12 @@ import {
   SessionKeys,
   type InvalidationBus,
   type InvalidationSubscription,
+  type ProofWindow,
   type ReplayStore,
 } from "./domain/verify/index.js";
 import { HealthRegistry } from "./server/health-registry.js";
 import type { TlsMaterial } from "./server/listeners.js";
+import { createReplayWindowNotice } from "./server/replay-window-notice.js";
 import { startServer, type RunningServer } from "./server/server.js";
 import { createLogger, type Logger } from "./telemetry/logger.js";
 import { createMetrics, type Metrics } from "./telemetry/metrics.js";
@@ -81,7 +86,7 @@ class Closers {
   }
 }
 
-async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+async function openDatabase(config: Config, logger: Logger, closers: Closers): Promise<Database> {
   const url = config.storage.databaseUrl;
   if (url !== undefined) {
     return openPostgres(url, {
@@ -93,7 +98,12 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
     { dataDir: config.storage.pgliteDataDir },
     "DEVELOPMENT SETUP: no DATABASE_URL, using embedded PGlite (single process only; not for production)",
   );
-  if (!config.storage.pgliteDataDir.startsWith("memory://")) mkdirSync(config.storage.pgliteDataDir, { recursive: true, mode: 0o700 });
+  if (!config.storage.pgliteDataDir.startsWith("memory://")) {
+    mkdirSync(config.storage.pgliteDataDir, { recursive: true, mode: 0o700 });
+    // PGlite is single-process: a second service on the same directory would corrupt it.
+    const lock = lockPgliteDirectory(config.storage.pgliteDataDir);
+    closers.add(() => lock.release());
+  }
   return openPglite(config.storage.pgliteDataDir);
 }
 
@@ -127,9 +137,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   try {
     const health = new HealthRegistry({ onCheckResult: (name, ok) => metrics.dependencyUp.set({ dependency: name }, ok ? 1 : 0) });
     closers.add(() => health.stopProbes());
+    for (const notice of config.deprecations) logger.warn(notice);
+    const proofWindow: ProofWindow = { maxAgeSeconds: config.verify.proofMaxAgeSeconds, futureSkewSeconds: config.verify.proofFutureSkewSeconds };
+    const replayWindow = createReplayWindowNotice({ health, logger, clock, window: proofWindow });
 
     // Storage.
-    const db = await openDatabase(config, logger);
+    const db = await openDatabase(config, logger, closers);
     closers.add(() => db.close());
     await migrate(db, { logger: { info: (message) => logger.info(message) } });
     const storage = createSqlPersister(db);
@@ -139,37 +152,38 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     let gate: ReplayStore;
     let bus: InvalidationBus;
     let redis: Redis | undefined;
+    /** Set once the start-up epoch is in place: until then the Redis probe must not create one (at "now"). */
+    let epochInitialised = false;
     if (config.storage.redisUrl !== undefined) {
       const client = createRedis(config.storage.redisUrl);
       // Without a listener ioredis prints "[ioredis] Unhandled error event" to stderr on every reconnect attempt,
-      // past the structured logger. Commands still fail closed (UNAVAILABLE) and /readyz reports redis.
-      client.on("error", (err: Error) => logger.warn({ err }, "redis connection error; reconnecting"));
+      // past the structured logger. Commands still fail closed (UNAVAILABLE) and /readyz reports redis. The message
+      // only: a reconnect loop repeats it every few seconds, a stack trace would say nothing more.
+      client.on("error", (err: Error) => logger.warn({ error: err.message }, "redis connection error; reconnecting"));
       redis = client;
       closers.add(() => void client.disconnect());
       await waitForRedis(client);
-      gate = new RedisReplayGate(client, config.storage.redisKeyPrefix);
+      const redisGate = new RedisReplayGate(client, config.storage.redisKeyPrefix, { onBeforeEpoch: (ms) => replayWindow.observe(ms) });
+      gate = redisGate;
       bus = new RedisInvalidationBus(client, config.storage.redisKeyPrefix);
       health.register(
         "redis",
         async () => {
           const ready = await checkRedisReady(client);
           if (!ready.ok) throw new Error(ready.reason);
+          // A Redis that lost its data while we run: the epoch starts now (as the next admit would), and is told.
+          if (epochInitialised) replayWindow.observe(await redisGate.initEpoch(clock.nowMs()));
         },
         { intervalMs: DEPENDENCY_PROBE_MS, timeoutMs: DEPENDENCY_PROBE_TIMEOUT_MS },
       );
     } else {
-      logger.warn("DEVELOPMENT SETUP: no REDIS_URL, nonces, rate limits and invalidations live in this process only");
-      gate = new MemoryReplayGate(clock);
+      logger.warn("DEVELOPMENT SETUP: no REDIS_URL, rate limits and invalidations live in this process only (nonces in the database)");
+      gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
       bus = new MemoryInvalidationBus();
     }
 
-    const epoch = await initReplayEpoch(gate, storage.read.audit, clock.nowMs(), config.verify.proofSkewSeconds);
-    if (epoch.recentConsumption) {
-      logger.warn(
-        { epochMs: epoch.epochMs },
-        "replay store epoch is recent: proofs made before it plus the skew window are refused (restart protection)",
-      );
-    }
+    replayWindow.observe((await initReplayEpoch(gate, storage.read.audit, clock.nowMs(), proofWindow)).epochMs);
+    epochInitialised = true;
 
     // Issuer.
     const signer = await openIssuerSigner(config, closers);
@@ -221,7 +235,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       clock,
       intervalMs: config.issuer.auditCheckpointIntervalSeconds * 1000,
       onError: (err) => logger.warn({ err }, "audit checkpoint failed; retrying on the next tick"),
+      onChainBroken: (problem) => {
+        metrics.auditChainBroken.set(1);
+        health.report("audit_chain", { ok: false, error: `audit chain broken: ${problem}` });
+        logger.error({ problem }, "audit chain broken since the last checkpoint; no checkpoint will be signed");
+      },
     });
+    // The chain check only degrades exports (AdminService); /readyz lists it under degraded when it fails.
+    health.declare("audit_chain", [AdminService.typeName]);
+    health.report("audit_chain", { ok: true });
+    metrics.auditChainBroken.set(0);
     checkpointer.start();
     closers.add(() => checkpointer.stop());
 
@@ -229,8 +252,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const verify = createVerify({
       clock,
       settings: {
-        maxAgeSeconds: config.verify.proofSkewSeconds,
-        futureSkewSeconds: config.verify.proofSkewSeconds,
+        ...proofWindow,
         callerLimitPerMinute: config.verify.rateLimitPerMinute,
         agentLimitPerMinute: config.verify.agentRateLimitPerMinute,
         issuerUrl: config.issuer.issuerUrl,
@@ -270,7 +292,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       versions: gate,
       bus,
       serviceAudience: config.issuer.issuerUrl,
-      proofSkewSeconds: config.verify.proofSkewSeconds,
+      proofWindow,
       relyingPartyOrgs,
       onPropagationError: (agentId, version, attempt, err) =>
         logger.warn({ err, agentId, version, attempt }, "agent change committed but not yet propagated; retrying (replicas re-read it within the staleness bound)"),
@@ -283,7 +305,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       minting,
       gate,
       serviceAudience: config.issuer.issuerUrl,
-      proofSkewSeconds: config.verify.proofSkewSeconds,
+      proofWindow,
       renewalsPerMinute: 10,
     });
     const telemetry = new TelemetryService({
@@ -305,7 +327,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       routes: apiRoutes({
         tokens: admin.exchanger,
         orgs: createOrgs({ uow: storage.unitOfWork, reads: storage.read, clock }).orgs,
-        audit: createAudit({ reader: storage.read.audit, issuerKeys: keySet, clock }).query,
+        audit: createAudit({ reader: storage.read.audit, issuerKeys: keySet, clock, sealHead: () => checkpointer.checkpointNow() }).query,
         agents,
         renewal,
         telemetry,

@@ -239,7 +239,7 @@ describe("development", () => {
       pgliteDataDir: join(root, "data", "pglite"),
       redisKeyPrefix: "aid:",
     });
-    expect(config.verify).toEqual({ proofSkewSeconds: 60, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 600, agentStateMaxStalenessSeconds: 5 });
+    expect(config.verify).toEqual({ proofMaxAgeSeconds: 60, proofFutureSkewSeconds: 5, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 600, agentStateMaxStalenessSeconds: 5 });
     expect(config.browser.corsAllowedOrigins).toEqual([]);
     expect(config.devDir).toBe(material.dir);
   });

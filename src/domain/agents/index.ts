@@ -5,7 +5,7 @@
 import type { RelyingPartyOrgs } from "../access.js";
 import type { Clock } from "../clock.js";
 import type { CredentialMinting } from "../credentials/index.js";
-import type { AgentChangeBus, AgentReads, AgentUnitOfWork, AgentVersionSink } from "./ports.js";
+import type { AgentChangeBus, AgentReads, AgentUnitOfWork, AgentVersionSink, ProofWindowSeconds } from "./ports.js";
 import { AgentChangePropagator, type PropagationOptions } from "./propagation.js";
 import { AgentService } from "./service.js";
 
@@ -32,7 +32,8 @@ interface AgentsDeps {
   readonly bus: AgentChangeBus;
   /** The audience of possession proofs (the issuer URL). */
   readonly serviceAudience: string;
-  readonly proofSkewSeconds: number;
+  /** PROOF_MAX_AGE_SECONDS, PROOF_FUTURE_SKEW_SECONDS. */
+  readonly proofWindow: ProofWindowSeconds;
   readonly relyingPartyOrgs: RelyingPartyOrgs;
   /** Each failed propagation attempt (it is retried in the background; the change is committed). */
   readonly onPropagationError?: PropagationOptions["onError"];

@@ -81,3 +81,9 @@ export interface AgentVersionSink {
 export interface AgentChangeBus {
   publish(message: { readonly kind: "agent"; readonly agentId: string; readonly version: number }): Promise<void>;
 }
+
+/** How old (and how far ahead) a possession proof's iat may be; the Verify path's ProofWindow has this shape. */
+export interface ProofWindowSeconds {
+  readonly maxAgeSeconds: number;
+  readonly futureSkewSeconds: number;
+}

@@ -12,7 +12,7 @@ import type { Actor } from "../peer.js";
 import { parseAgentPublicJwk } from "./agent-jwk.js";
 import { checkManifest, checkMetadata, manifestHash, normalizeManifest } from "./manifest.js";
 import type { Agent, AgentStatus, CapabilityManifest } from "./model.js";
-import type { AgentReads, AgentTx, AgentUnitOfWork } from "./ports.js";
+import type { AgentReads, AgentTx, AgentUnitOfWork, ProofWindowSeconds } from "./ports.js";
 import type { AgentChangePropagator } from "./propagation.js";
 
 interface AgentServiceDeps {
@@ -23,7 +23,8 @@ interface AgentServiceDeps {
   readonly propagator: AgentChangePropagator;
   /** The audience of possession proofs (the issuer URL). */
   readonly serviceAudience: string;
-  readonly proofSkewSeconds: number;
+  /** PROOF_MAX_AGE_SECONDS, PROOF_FUTURE_SKEW_SECONDS: possession proofs share the Verify window. */
+  readonly proofWindow: ProofWindowSeconds;
   readonly relyingPartyOrgs: RelyingPartyOrgs;
 }
 
@@ -61,7 +62,7 @@ export class AgentService {
       audience: this.deps.serviceAudience,
       orgId: input.orgId,
       nowMs,
-      skewSeconds: this.deps.proofSkewSeconds,
+      ...this.deps.proofWindow,
     });
     const capabilities = normalizeManifest(input.capabilities!);
     const agent: Agent = {
@@ -143,7 +144,7 @@ export class AgentService {
       audience: this.deps.serviceAudience,
       agentId,
       nowMs,
-      skewSeconds: this.deps.proofSkewSeconds,
+      ...this.deps.proofWindow,
     });
     const credential = await this.deps.minting.sign({ ...current, keyThumbprint: thumbprint });
     const agent = await this.deps.uow.run(async (tx) => {

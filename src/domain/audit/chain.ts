@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { chainLinkBytes, canonicalEventBytes, GENESIS_HASH, type AuditEventInput, type AuditEventRecord, type ChainHead } from "./chain-link.js";
 
 export {
+  canonicalEventBytes,
   chainHashWeb,
   chainLinkBytes,
   GENESIS_HASH,

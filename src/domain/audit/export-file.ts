@@ -6,7 +6,7 @@
 import type { JsonObject } from "../json.js";
 import type { AuditCheckpointRecord, AuditEventRecord } from "./chain.js";
 
-interface AuditExportHeader {
+export interface AuditExportHeader {
   readonly startSeq: number;
   readonly endSeq: number;
   /** Hash of the event before startSeq (64 zeros when startSeq is 1). */

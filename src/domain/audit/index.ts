@@ -25,12 +25,15 @@ export { buildAuditExport } from "./export.js";
 export { ExportFormatError, formatExportFile, parseExportFile, type AuditExport } from "./export-file.js";
 export type { AuditBatchAppender, AuditListFilter, AuditReader, CheckpointStore } from "./ports.js";
 export type { AuditQuery } from "./query.js";
+export { parseTrustedKeys, TrustedKeysError, type TrustedKeys } from "./trusted-keys.js";
 export { verifyExport, type VerifyExportResult } from "./verify-export.js";
 
 interface AuditDeps {
   readonly reader: AuditReader;
   readonly issuerKeys: IssuerKeyHistory;
   readonly clock: Clock;
+  /** Signs the audit head if it moved (the checkpointer), so an export always ends at a signed checkpoint. */
+  readonly sealHead?: () => Promise<unknown>;
 }
 
 /** The audit services the API serves: list and export. */

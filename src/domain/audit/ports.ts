@@ -28,6 +28,8 @@ export interface AuditReader {
 /** What the checkpointer reads and writes (storing a checkpoint never changes the chain). */
 export interface CheckpointStore {
   head(): Promise<ChainHead | undefined>;
+  /** Events startSeq..endSeq inclusive, ascending (the checkpointer checks what it signs). */
+  range(startSeq: number, endSeq: number): Promise<AuditEventRecord[]>;
   latestCheckpoint(): Promise<AuditCheckpointRecord | undefined>;
   /** Idempotent for the same seq. */
   insertCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;

@@ -6,14 +6,15 @@ import { requireOrgId } from "../ids.js";
 import type { Page } from "../paging.js";
 import type { Actor } from "../peer.js";
 import type { AuditEventRecord } from "./chain.js";
-import type { AuditExport } from "./export-file.js";
-import { buildAuditExport, type ExportRangeRequest } from "./export.js";
+import { openAuditExport, type AuditExportStream, type ExportRangeRequest } from "./export.js";
 import type { AuditListFilter, AuditReader, IssuerKeyHistory } from "./ports.js";
 
 interface AuditQueryDeps {
   readonly reader: AuditReader;
   readonly issuerKeys: IssuerKeyHistory;
   readonly clock: Clock;
+  /** Signs the audit head if it moved (the checkpointer), so an export always ends at a signed checkpoint. */
+  readonly sealHead?: () => Promise<unknown>;
 }
 
 export class AuditQuery {
@@ -42,10 +43,14 @@ export class AuditQuery {
     });
   }
 
-  /** The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used. */
-  async export(actor: Actor, range: ExportRangeRequest): Promise<AuditExport> {
+  /**
+   * The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used
+   * (informational: verifiers use their own trusted keys). Events are read lazily, a page at a time.
+   */
+  async export(actor: Actor, range: ExportRangeRequest): Promise<AuditExportStream> {
     requireUnrestrictedAdmin(requireAdmin(actor));
     const jwks = JSON.stringify(this.deps.issuerKeys.everyKeyJwks());
-    return buildAuditExport(this.deps.reader, range, jwks, this.deps.clock.nowMs());
+    const { reader, sealHead } = this.deps;
+    return openAuditExport(sealHead === undefined ? { reader } : { reader, sealHead }, range, jwks, this.deps.clock.nowMs());
   }
 }

@@ -73,3 +73,18 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
     .map((t) => t.trim().replace(/^W\//, ""))
     .some((t) => t === etag || t === "*");
 }
+
+/**
+ * A trusted-keys file for `audit:verify --jwks` from recorded issuer keys (revoked ones included, with
+ * `revoked_at` in NumericDate seconds, rounded down so a checkpoint of the revocation's own second is refused).
+ */
+export function formatTrustedKeys(records: readonly IssuerKeyRecord[]): string {
+  const keys = records.map((r) => ({
+    ...publicMembers(r.publicJwk),
+    kid: r.kid,
+    alg: r.alg,
+    use: "sig",
+    ...(r.revokedAtMs === undefined ? {} : { revoked_at: Math.floor(r.revokedAtMs / 1000) }),
+  }));
+  return `${JSON.stringify({ keys }, null, 2)}\n`;
+}

@@ -7,7 +7,7 @@ import { DomainError, invalidField } from "../errors.js";
 import { requireAgentId } from "../ids.js";
 import type { Actor } from "../peer.js";
 import { answerFault, checkToken, PROOF, tokenHash, verificationKey } from "../tokens/index.js";
-import { nonceTtlMsFor, withinWindow } from "../verify/index.js";
+import { nonceTtlMsFor, withinWindow, type ProofWindow } from "../verify/index.js";
 import type { RenewalAgents, RenewalGate, RenewalUnitOfWork } from "./ports.js";
 
 /** The op, scope and ath a renewal proof signs (docs/proof-format.md, "Credential renewal"). */
@@ -24,7 +24,8 @@ export interface RenewalDeps {
   readonly minting: CredentialMinting;
   readonly gate: RenewalGate;
   readonly serviceAudience: string;
-  readonly proofSkewSeconds: number;
+  /** PROOF_MAX_AGE_SECONDS, PROOF_FUTURE_SKEW_SECONDS */
+  readonly proofWindow: ProofWindow;
   /** Renewals allowed per agent per minute (shares the agent's limit window keyspace with nothing else). */
   readonly renewalsPerMinute: number;
 }
@@ -62,8 +63,7 @@ export class CredentialRenewal {
     if (!checked.ok) return refuse(answerFault(PROOF, checked, "proof"));
     const claims = checked.claims;
     const nowMs = this.deps.clock.nowMs();
-    const window = { maxAgeSeconds: this.deps.proofSkewSeconds, futureSkewSeconds: this.deps.proofSkewSeconds };
-    if (!withinWindow(claims.iat, nowMs, window)) refuse("stale_proof");
+    if (!withinWindow(claims.iat, nowMs, this.deps.proofWindow)) refuse("stale_proof");
     if (claims.aud !== this.deps.serviceAudience) refuse("audience_mismatch");
     if (claims.op !== RENEWAL_OP || claims.scope !== RENEWAL_SCOPE || claims.amt !== 0) refuse("request_mismatch");
     if (claims.ath !== renewalAth(agent.id)) refuse("credential_mismatch");
@@ -73,9 +73,9 @@ export class CredentialRenewal {
       jti: claims.jti,
       callerLimitPerMinute: this.deps.renewalsPerMinute,
       agentLimitPerMinute: Number.MAX_SAFE_INTEGER,
-      nonceTtlMs: nonceTtlMsFor(this.deps.proofSkewSeconds),
+      nonceTtlMs: nonceTtlMsFor(this.deps.proofWindow.maxAgeSeconds, this.deps.proofWindow.futureSkewSeconds),
       proofIatMs: claims.iat * 1000,
-      epochGraceMs: this.deps.proofSkewSeconds * 1000,
+      epochGraceMs: this.deps.proofWindow.futureSkewSeconds * 1000,
       nowMs,
     };
     let outcome = await this.deps.gate.admit({ ...request, agentStateVersion: agent.stateVersion });
