@@ -1,65 +1,15 @@
-/** The composition root: builds every adapter, domain service and listener from a Config; main.ts and tests use it. */
-import { Buffer } from "node:buffer";
-import { mkdirSync } from "node:fs";
-import type { Redis } from "ioredis";
-import { MemoryInvalidationBus } from "./adapters/memory/invalidation-bus.js";
-import { MemoryReplayGate } from "./adapters/memory/replay-gate.js";
-import { checkRedisReady, createRedis, waitForRedis } from "./adapters/redis/connection.js";
-import { RedisInvalidationBus } from "./adapters/redis/invalidation-bus.js";
-import { RedisReplayGate } from "./adapters/redis/replay-gate.js";
-import { loadFileSigner } from "./adapters/signer/file-signer.js";
-import { createKmsSigner } from "./adapters/signer/kms-signer.js";
-import { openPglite, openPostgres, type Database } from "./adapters/sql/database.js";
-import { migrate } from "./adapters/sql/migrations.js";
-import { createSqlStorage } from "./adapters/sql/storage.js";
-import { AgentRegistryService } from "../gen/agentidentity/v1/registry_pb.js";
-import { apiRoutes } from "./api/routes.js";
-import { readPrivateJwkFile } from "./config/jwk-file.js";
+/** The composition root: compose the services (src/app/services.ts), then listen; main.ts and tests use it. */
 import type { Config } from "./config/types.js";
-import { AuditedTokenExchanger } from "./domain/admin/audited-exchange.js";
-import { AdminTokenService } from "./domain/admin/token-service.js";
-import { signCheckpoint } from "./domain/audit/checkpoint-jws.js";
-import { createCheckpointer } from "./domain/audit/checkpointer.js";
-import { auditDecisionRecorder } from "./domain/audit/decision-recorder.js";
-import { createDecisionWriter } from "./domain/audit/decision-writer.js";
-import { systemClock, type Clock } from "./domain/clock.js";
-import { CredentialVerifier } from "./domain/issuer/credentials.js";
-import { buildJwks } from "./domain/issuer/jwks.js";
-import { IssuerKeySet } from "./domain/issuer/key-set.js";
-import { createSignerProbe } from "./domain/issuer/signer-probe.js";
-import type { Signer } from "./domain/issuer/signer.js";
-import { AgentService } from "./domain/registry/agent-service.js";
-import { AuditQuery } from "./domain/registry/audit-query.js";
-import { CredentialMinting } from "./domain/registry/credential-minting.js";
-import { OrgService } from "./domain/registry/org-service.js";
-import { AgentChangePropagator } from "./domain/registry/propagation.js";
-import { CredentialRenewal } from "./domain/registry/renewal.js";
-import { TelemetryService } from "./domain/registry/telemetry-service.js";
-import { decodeTrustState } from "./domain/registry/trust-state-codec.js";
-import { CachedTrustStateSource } from "./domain/trust/source.js";
-import { AgentStateCache } from "./domain/verify/agent-state-cache.js";
-import { CallerGuard, guardOptionsFor } from "./domain/verify/caller-guard.js";
-import type { VerifierDeps } from "./domain/verify/deps.js";
-import type { ReplayGate } from "./domain/verify/gate.js";
-import { initReplayEpoch } from "./domain/verify/epoch.js";
-import { HandshakeService } from "./domain/verify/handshake.js";
-import type { InvalidationBus, InvalidationSubscription } from "./domain/verify/invalidation.js";
-import { SessionKeys } from "./domain/verify/session-keys.js";
-import { Verifier } from "./domain/verify/verifier.js";
-import { HealthRegistry } from "./server/health-registry.js";
+import type { IssuerKeySet } from "./domain/issuer/key-set.js";
+import type { HealthRegistry } from "./server/health-registry.js";
 import type { TlsMaterial } from "./server/listeners.js";
 import { startServer, type RunningServer } from "./server/server.js";
-import { createLogger, type Logger } from "./telemetry/logger.js";
-import { createMetrics, type Metrics } from "./telemetry/metrics.js";
-import { verifyMetricsOf } from "./telemetry/verify-metrics.js";
+import type { Metrics } from "./telemetry/metrics.js";
+import { composeServices, type ComposeOptions } from "./app/services.js";
 
-export interface AppOptions {
-  readonly logger?: Logger;
-  readonly clock?: Clock;
+export interface AppOptions extends ComposeOptions {
   /** PEM material instead of the files named in config.tls (tests). */
   readonly tls?: TlsMaterial;
-  /** Collect process metrics (default true; tests running several apps in one process turn it off). */
-  readonly processMetrics?: boolean;
 }
 
 export interface App {
@@ -72,279 +22,32 @@ export interface App {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-const DEPENDENCY_PROBE_MS = 5_000;
-
-/** Closes what was opened so far when start-up fails half-way. */
-class Closers {
-  private readonly fns: (() => Promise<void> | void)[] = [];
-  add(fn: () => Promise<void> | void): void {
-    this.fns.unshift(fn);
-  }
-  async closeAll(logger: Logger): Promise<void> {
-    for (const fn of this.fns.splice(0)) {
-      try {
-        await fn();
-      } catch (e) {
-        logger.error({ err: e }, "shutdown step failed");
-      }
-    }
-  }
-}
-
-async function openDatabase(config: Config, logger: Logger): Promise<Database> {
-  const url = config.storage.databaseUrl;
-  if (url !== undefined) {
-    return openPostgres(url, { onIdleError: (err) => logger.warn({ err }, "idle postgres connection failed; it is replaced") });
-  }
-  logger.warn(
-    { dataDir: config.storage.pgliteDataDir },
-    "DEVELOPMENT SETUP: no DATABASE_URL, using embedded PGlite (single process only; not for production)",
-  );
-  if (!config.storage.pgliteDataDir.startsWith("memory://")) mkdirSync(config.storage.pgliteDataDir, { recursive: true, mode: 0o700 });
-  return openPglite(config.storage.pgliteDataDir);
-}
-
-async function openIssuerSigner(config: Config, closers: Closers): Promise<Signer> {
-  const kms = config.issuer.kms;
-  if (kms !== undefined) {
-    const signer = await createKmsSigner({ keyArn: kms.keyArn, region: kms.region, endpoint: kms.endpoint });
-    closers.add(() => signer.close());
-    return signer;
-  }
-  const file = config.issuer.privateJwkFile;
-  if (file === undefined) throw new Error("no issuer key configured (ISSUER_PRIVATE_JWK_FILE or KMS_KEY_ARN)");
-  return loadFileSigner(file);
-}
-
-/**
- * The session-token key of every replica: derived (HKDF, its own info string) from the admin-token private key
- * that all replicas share, so any replica verifies any session without a new secret to distribute.
- */
-async function sessionKeysFor(config: Config): Promise<SessionKeys> {
-  const jwk = readPrivateJwkFile(config.admin.jwtPrivateJwkFile, ["P-256"]);
-  if (typeof jwk.d !== "string") throw new Error("ADMIN_JWT_PRIVATE_JWK_FILE holds no private key");
-  return SessionKeys.fromSeed(Buffer.from(jwk.d, "base64url"));
-}
+/** Default drain deadline of App.stop. */
+const STOP_DEADLINE_MS = 10_000;
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const clock = options.clock ?? systemClock;
-  const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
-  const closers = new Closers();
+  const services = await composeServices(config, options);
+  let server: RunningServer;
   try {
-    const health = new HealthRegistry({ onCheckResult: (name, ok) => metrics.dependencyUp.set({ dependency: name }, ok ? 1 : 0) });
-    closers.add(() => health.stopProbes());
-
-    // Storage.
-    const db = await openDatabase(config, logger);
-    closers.add(() => db.close());
-    await migrate(db, { logger: { info: (message) => logger.info(message) } });
-    const storage = createSqlStorage(db);
-    health.register("postgres", async () => void (await db.query("SELECT 1")), { intervalMs: DEPENDENCY_PROBE_MS });
-
-    // Redis (or the in-memory stores).
-    let gate: ReplayGate;
-    let bus: InvalidationBus;
-    let redis: Redis | undefined;
-    if (config.storage.redisUrl !== undefined) {
-      const client = createRedis(config.storage.redisUrl);
-      // Without a listener ioredis prints "[ioredis] Unhandled error event" to stderr on every reconnect attempt,
-      // past the structured logger. Commands still fail closed (UNAVAILABLE) and /readyz reports redis.
-      client.on("error", (err: Error) => logger.warn({ err }, "redis connection error; reconnecting"));
-      redis = client;
-      closers.add(() => void client.disconnect());
-      await waitForRedis(client);
-      gate = new RedisReplayGate(client, config.storage.redisKeyPrefix);
-      bus = new RedisInvalidationBus(client, config.storage.redisKeyPrefix);
-      health.register(
-        "redis",
-        async () => {
-          const ready = await checkRedisReady(client);
-          if (!ready.ok) throw new Error(ready.reason);
-        },
-        { intervalMs: DEPENDENCY_PROBE_MS },
-      );
-    } else {
-      logger.warn("DEVELOPMENT SETUP: no REDIS_URL, nonces, rate limits and invalidations live in this process only");
-      gate = new MemoryReplayGate(clock);
-      bus = new MemoryInvalidationBus();
-    }
-
-    const epoch = await initReplayEpoch(gate, storage.read.audit, clock.nowMs(), config.verify.proofSkewSeconds);
-    if (epoch.recentConsumption) {
-      logger.warn(
-        { epochMs: epoch.epochMs },
-        "replay store epoch is recent: proofs made before it plus the skew window are refused (restart protection)",
-      );
-    }
-
-    // Issuer.
-    const signer = await openIssuerSigner(config, closers);
-    const keySet = new IssuerKeySet({
-      repository: storage.read.issuerKeys,
-      clock,
-      maxCredentialTtlSeconds: config.issuer.credentialTtlSeconds,
-    });
-    await keySet.ensureActive(signer);
-    // A signer outage degrades only the issuing RPCs; Verify keeps serving. The probe signs on its own timer.
-    health.declare("signer", [AgentRegistryService.typeName]);
-    const signerProbe = createSignerProbe(signer, clock, 30_000, (status) =>
-      health.report("signer", status.ok ? { ok: true } : { ok: false, error: status.error ?? "signer failed" }),
-    );
-    closers.add(() => signerProbe.stop());
-    const credentialVerifier = new CredentialVerifier({ keySet, issuer: config.issuer.issuerUrl, clock });
-
-    // Verify path state.
-    const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, gate);
-    const subscription: InvalidationSubscription = await agentStates.attach(bus, () => {
-      keySet.refresh().catch((e: unknown) => logger.error({ err: e }, "issuer key refresh failed"));
-    });
-    closers.add(() => subscription.close());
-    const trust = new CachedTrustStateSource(
-      {
-        load: async (id) => {
-          const stored = await storage.read.trustState.get(id);
-          return stored === undefined ? undefined : decodeTrustState(stored.state);
-        },
-      },
-      clock,
-    );
-
-    // Audit.
-    const decisionWriter = createDecisionWriter({
-      appender: storage.auditAppender,
-      onBatch: (size) => metrics.auditBatchSize.observe(size),
-      onBatchError: (err, size) => logger.error({ err, size }, "audit batch failed"),
-    });
-    closers.add(() => decisionWriter.close());
-    const checkpointer = createCheckpointer({
-      store: storage.read.audit,
-      signHead: (seq, hash) => signCheckpoint(signer, seq, hash, clock.nowMs()),
-      clock,
-      intervalMs: config.issuer.auditCheckpointIntervalSeconds * 1000,
-      onError: (err) => logger.warn({ err }, "audit checkpoint failed; retrying on the next tick"),
-    });
-    checkpointer.start();
-    closers.add(() => checkpointer.stop());
-
-    // Verifier.
-    const verifyMetrics = verifyMetricsOf(metrics);
-    const verifierDeps: VerifierDeps = {
-      clock,
-      settings: {
-        skewSeconds: config.verify.proofSkewSeconds,
-        callerLimitPerMinute: config.verify.rateLimitPerMinute,
-        agentLimitPerMinute: config.verify.agentRateLimitPerMinute,
-        issuerUrl: config.issuer.issuerUrl,
-        sessionTtlSeconds: config.verify.sessionTtlSeconds,
-        proposalTtlSeconds: 120,
-        audiencesFor: (caller) => config.peers.relyingPartyAudiences.get(caller) ?? [],
-      },
-      guard: new CallerGuard(clock, guardOptionsFor(config.verify.rateLimitPerMinute)),
-      credentials: credentialVerifier,
-      sessionKeys: await sessionKeysFor(config),
-      agents: agentStates,
-      gate,
-      trust,
-      recorder: auditDecisionRecorder(decisionWriter, clock),
-      metrics: verifyMetrics,
-    };
-    const verifier = new Verifier(verifierDeps);
-    const handshakes = new HandshakeService(verifierDeps);
-
-    // Admin authentication.
-    const adminSigner = await loadFileSigner(config.admin.jwtPrivateJwkFile, { variable: "ADMIN_JWT_PRIVATE_JWK_FILE" });
-    const adminTokens = new AdminTokenService({
-      issuerUrl: config.issuer.issuerUrl,
-      apiKeyHashes: config.admin.apiKeyHashes,
-      maxTtlSeconds: config.admin.jwtMaxTtlSeconds,
-      signer: adminSigner,
-      clock,
-      onAdminAuth: (result) => metrics.adminAuthTotal.inc({ result }),
-    });
-
-    // Registry.
-    const minting = new CredentialMinting({
-      signer,
-      keySet,
-      clock,
-      issuerUrl: config.issuer.issuerUrl,
-      credentialTtlSeconds: config.issuer.credentialTtlSeconds,
-    });
-    const relyingPartyOrgs = config.peers.relyingPartyOrgs;
-    const agents = new AgentService({
-      uow: storage.unitOfWork,
-      reads: storage.read,
-      clock,
-      minting,
-      propagator: new AgentChangePropagator(gate, bus),
-      serviceAudience: config.issuer.issuerUrl,
-      proofSkewSeconds: config.verify.proofSkewSeconds,
-      relyingPartyOrgs,
-    });
-    const renewal = new CredentialRenewal({
-      uow: storage.unitOfWork,
-      clock,
-      agents,
-      minting,
-      gate,
-      serviceAudience: config.issuer.issuerUrl,
-      proofSkewSeconds: config.verify.proofSkewSeconds,
-      renewalsPerMinute: 10,
-    });
-    const telemetry = new TelemetryService({
-      uow: storage.unitOfWork,
-      reads: storage.read,
-      clock,
-      agents,
-      relyingPartyOrgs,
-      onReported: (id) => trust.invalidate(id),
-      observeCompute: (s) => metrics.trustComputeDurationSeconds.observe(s),
-    });
-
-    const server = await startServer({
-      config,
-      logger,
-      metrics,
-      health,
-      adminAuthenticator: adminTokens,
-      tls: options.tls,
-      routes: apiRoutes({
-        tokens: new AuditedTokenExchanger(adminTokens, storage.unitOfWork, clock),
-        orgs: new OrgService({ uow: storage.unitOfWork, reads: storage.read, clock }),
-        audit: new AuditQuery(storage.read.audit, keySet, clock),
-        agents,
-        renewal,
-        telemetry,
-        verifier,
-        handshakes,
-        keySet,
-      }),
-      jwks: async () => buildJwks(keySet.published()),
-    });
-    logger.info(
-      { grpcPort: server.grpcPort, browserPort: server.browserPort, sidecarPort: server.sidecarPort, mode: config.mode },
-      "agent identity service listening",
-    );
-
-    let stopping: Promise<void> | undefined;
-    return {
-      config,
-      server,
-      metrics,
-      health,
-      keySet,
-      stop(deadlineMs = 10_000) {
-        stopping ??= (async () => {
-          await server.shutdown(deadlineMs);
-          await closers.closeAll(logger);
-          void redis;
-        })();
-        return stopping;
-      },
-    };
+    server = await startServer({ ...services, tls: options.tls });
   } catch (e) {
-    await closers.closeAll(logger);
+    await services.close();
     throw e;
   }
+  services.logger.info(
+    { grpcPort: server.grpcPort, browserPort: server.browserPort, sidecarPort: server.sidecarPort, mode: config.mode },
+    "agent identity service listening",
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    server,
+    metrics: services.metrics,
+    health: services.health,
+    keySet: services.keySet,
+    stop(deadlineMs = STOP_DEADLINE_MS) {
+      stopping ??= server.shutdown(deadlineMs).then(() => services.close());
+      return stopping;
+    },
+  };
 }

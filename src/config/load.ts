@@ -58,9 +58,14 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
       rateLimitPerMinute: reader.integer("RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       agentRateLimitPerMinute: reader.integer("AGENT_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 600, { min: 10, max: 86400 }),
+      proposalTtlSeconds: reader.integer("HANDSHAKE_PROPOSAL_TTL_SECONDS", 120, { min: 10, max: 3600 }),
     },
     api: {
       rateLimitPerMinute: reader.integer("API_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
+    },
+    health: {
+      signerProbeIntervalSeconds: reader.integer("SIGNER_PROBE_INTERVAL_SECONDS", 30, { min: 1, max: 3600 }),
+      dependencyProbeIntervalSeconds: reader.integer("DEPENDENCY_PROBE_INTERVAL_SECONDS", 5, { min: 1, max: 300 }),
     },
     browser: { corsAllowedOrigins: readOrigins(reader) },
     devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),

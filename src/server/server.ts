@@ -3,42 +3,24 @@ import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo, Server as NetServer } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Config } from "../config/types.js";
-import type { Logger } from "../telemetry/logger.js";
-import type { Metrics } from "../telemetry/metrics.js";
-import type { AdminAuthenticator } from "./admin-authenticator.js";
-import { AUTHORIZATION_TABLE } from "./authorization-table.js";
-import type { AuthorizationTable } from "./authorization-table.js";
 import { ConnectionTracker } from "./connection-tracker.js";
 import type { NodeHandler } from "./connection-tracker.js";
 import { contextValuesFor } from "./context.js";
 import type { ListenerKind } from "./context.js";
-import { healthService } from "./health.js";
-import type { HealthRegistry } from "./health-registry.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
-import { interceptorChain } from "./interceptors/chain.js";
+import { listenerRoutes, serverInterceptors, type ServiceRouterOptions } from "./router.js";
 import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
-import { registerReflection } from "./reflection.js";
 
 /** Largest accepted request message, bytes. */
 const READ_MAX_BYTES = 1024 * 1024;
 
-export interface StartServerOptions {
-  readonly config: Config;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly health: HealthRegistry;
-  readonly adminAuthenticator: AdminAuthenticator;
-  /** Registers our services (src/api); health and reflection are added here. */
-  readonly routes: (router: ConnectRouter) => void;
+export interface StartServerOptions extends ServiceRouterOptions {
   /** The issuer JWKS for /.well-known/jwks.json on the sidecar and browser listeners. */
   readonly jwks?: () => Promise<object>;
-  /** Defaults to AUTHORIZATION_TABLE (tests pass their own). */
-  readonly authorizationTable?: AuthorizationTable;
   /** PEM material; defaults to the files named in config.tls. */
   readonly tls?: TlsMaterial;
   /** Start the browser listener (default true). */
@@ -83,48 +65,28 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (draining) throw new ConnectError("server is shutting down", Code.Unavailable);
     return next(req);
   };
-  const interceptors = [
-    ...interceptorChain({
-      logger,
-      metrics,
-      adminAuthenticator: options.adminAuthenticator,
-      authorizationTable: options.authorizationTable ?? AUTHORIZATION_TABLE,
-      rateLimitPerMinute: options.config.api.rateLimitPerMinute,
-    }),
-    refuseWhileDraining,
-  ];
-  const adapter = (listener: ListenerKind, routes: (router: ConnectRouter) => void): NodeHandler =>
+  const interceptors = [...serverInterceptors(options), refuseWhileDraining];
+  const adapter = (listener: ListenerKind): NodeHandler =>
     connectNodeAdapter({
-      routes,
+      routes: listenerRoutes(listener, options),
       interceptors,
       contextValues: contextValuesFor(listener, config.peers),
       readMaxBytes: READ_MAX_BYTES,
       shutdownSignal: shutdownController.signal,
     });
 
-  const apiRoutes = (router: ConnectRouter): void => {
-    options.routes(router);
-    router.service(Health, healthService(health));
-  };
-  const mtlsRoutes = (router: ConnectRouter): void => {
-    apiRoutes(router);
-    registerReflection(router);
-  };
   const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
 
   const listeners: Listener[] = [];
   const mtlsTracker = new ConnectionTracker();
-  listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls", mtlsRoutes), mtlsTracker, logger), tracker: mtlsTracker });
+  listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls"), mtlsTracker, logger), tracker: mtlsTracker });
   if (options.browser ?? true) {
     const tracker = new ConnectionTracker();
-    const server = createBrowserListener(tls, adapter("browser", apiRoutes), tracker, config.browser.corsAllowedOrigins, endpoints);
+    const server = createBrowserListener(tls, adapter("browser"), tracker, config.browser.corsAllowedOrigins, endpoints);
     listeners.push({ name: "browser", server, tracker });
   }
   const sidecarTracker = new ConnectionTracker();
-  const sidecarRoutes = (router: ConnectRouter): void => {
-    router.service(Health, healthService(health));
-  };
-  listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar", sidecarRoutes), sidecarTracker, endpoints), tracker: sidecarTracker });
+  listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar"), sidecarTracker, endpoints), tracker: sidecarTracker });
 
   const ports = new Map<ListenerKind, number>();
   try {
