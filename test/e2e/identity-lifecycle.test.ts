@@ -6,7 +6,8 @@ import { AgentStatus } from "../../gen/agentidentity/v1/common_pb.js";
 import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
 import { databaseTargets, redisTarget } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { MANIFEST, failureOf, newAgentKey, registerAgent, verifyOnce, type RegisteredAgent } from "./identity-support.js";
+import { PAYMENTS_MANIFEST, newAgentKey, registerAgent, verifyOnce, type RegisteredAgent } from "../support/agents.js";
+import { failureOf } from "../support/errors.js";
 
 describe.each(databaseTargets())("agent lifecycle end to end on $name (redis when TEST_REDIS_URL is set)", (target) => {
   const redis = redisTarget();
@@ -19,7 +20,7 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
     t = await startTestApp({ database: target, redis });
     admin = await t.adminClients();
     orgId = (await admin.admin.createOrg({ name: `Lifecycle ${target.name}` })).org!.id;
-    agent = await registerAgent(t, admin.registry, orgId);
+    agent = await registerAgent(t, { registry: admin.registry, orgId });
   });
   afterAll(async () => {
     await t?.close();
@@ -49,7 +50,7 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
   it("the agent renews its own credential with its certificate and a renewal proof; a replayed proof is refused", async () => {
     const self = t.client(AgentRegistryService, "agent");
     // Right after registration, with no Verify of the agent before (no rate-limit state in the replay store yet).
-    const fresh = await registerAgent(t, admin.registry, orgId, "fresh bot");
+    const fresh = await registerAgent(t, { registry: admin.registry, orgId, displayName: "fresh bot" });
     const freshProof = await fresh.key.makeRenewalProof();
     expect((await self.issueCredential({ agentId: fresh.agentId, proof: freshProof })).credential!.token).toMatch(/^ey/);
     const freshReplay = await failureOf(self.issueCredential({ agentId: fresh.agentId, proof: freshProof }));
@@ -71,7 +72,7 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
   });
 
   it("RotateAgentKey: the old credential and the old key are refused, the new credential verifies", async () => {
-    const { client: newKey } = await newAgentKey(t, "ES256");
+    const { client: newKey } = await newAgentKey(t.config.issuer.issuerUrl, { alg: "ES256" });
     newKey.agentId = agent.agentId;
     const rotated = await admin.registry.rotateAgentKey({
       agentId: agent.agentId,
@@ -102,14 +103,14 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
 
     const fresh = await verifyOnce(t, verifier, newKey, newCredential);
     expect(fresh.reasonCode).toBe("verified");
-    agent = { agentId: agent.agentId, credential: newCredential, key: newKey };
+    agent = { ...agent, credential: newCredential, key: newKey };
   });
 
   it("UpdateCapabilities: a credential from before is refused (credential_mismatch), the new one verifies", async () => {
     const before = agent.credential;
     const updated = await admin.registry.updateCapabilities({
       agentId: agent.agentId,
-      capabilities: { ...MANIFEST, scopes: [...MANIFEST.scopes, "refunds:write"] },
+      capabilities: { ...PAYMENTS_MANIFEST, scopes: [...PAYMENTS_MANIFEST.scopes, "refunds:write"] },
     });
     expect(updated.agent!.capabilities!.scopes).toContain("refunds:write");
     const verifier = t.verifier();
@@ -151,12 +152,12 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
     expect((await failureOf(admin.registry.revokeAgent({ agentId: unknown, reason: "x" }))).code).toBe(Code.NotFound);
     expect((await failureOf(admin.registry.getAgent({ agentId: unknown }))).code).toBe(Code.NotFound);
 
-    const rotateAfter = await failureOf(admin.registry.updateCapabilities({ agentId: agent.agentId, capabilities: MANIFEST }));
+    const rotateAfter = await failureOf(admin.registry.updateCapabilities({ agentId: agent.agentId, capabilities: PAYMENTS_MANIFEST }));
     expect(rotateAfter.code).toBe(Code.FailedPrecondition);
   });
 
   it("two concurrent revokes of one agent: one revocation, one audit event, both answers agree", async () => {
-    const target = await registerAgent(t, admin.registry, orgId, "raced bot");
+    const target = await registerAgent(t, { registry: admin.registry, orgId, displayName: "raced bot" });
     const [a, b] = await Promise.all([
       admin.registry.revokeAgent({ agentId: target.agentId, reason: "first" }),
       admin.registry.revokeAgent({ agentId: target.agentId, reason: "second" }),

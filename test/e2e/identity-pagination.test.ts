@@ -7,7 +7,8 @@ import { AgentStatus } from "../../gen/agentidentity/v1/common_pb.js";
 import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
 import { databaseTargets } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { failureOf, registerAgent, type RegisteredAgent } from "./identity-support.js";
+import { registerAgent, type RegisteredAgent } from "../support/agents.js";
+import { failureOf } from "../support/errors.js";
 
 /** Calls `page` until the last page, returning every page's items. */
 async function allPages<T>(page: (token: string) => Promise<{ items: T[]; next: string }>): Promise<T[][]> {
@@ -40,8 +41,8 @@ describe.each(databaseTargets())("pagination and filters end to end on $name", (
     await pause(20);
     const startMs = Date.now();
     await pause(5);
-    for (let i = 0; i < 5; i++) agentsA.push(await registerAgent(t, admin.registry, orgIds[0]!, `agent A${i}`));
-    for (let i = 0; i < 2; i++) agentsB.push(await registerAgent(t, admin.registry, orgIds[1]!, `agent B${i}`));
+    for (let i = 0; i < 5; i++) agentsA.push(await registerAgent(t, { registry: admin.registry, orgId: orgIds[0]!, displayName: `agent A${i}` }));
+    for (let i = 0; i < 2; i++) agentsB.push(await registerAgent(t, { registry: admin.registry, orgId: orgIds[1]!, displayName: `agent B${i}` }));
     await pause(5);
     agentPhase = { startMs, endMs: Date.now() };
     await pause(20);

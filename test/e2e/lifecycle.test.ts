@@ -1,16 +1,12 @@
 // End to end over real mTLS: register -> verify credential against the JWKS -> verify a proof -> renew -> rotate -> revoke.
-import { generateKeyPair, exportJWK, jwtVerify, createLocalJWKSet } from "jose";
+import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
-import { AgentIdentityClient } from "../../src/client/agent.js";
-import { databaseTargets } from "../support/databases.js";
+import { newAgentKey, registerAgent, verifyOnce } from "../support/agents.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-
-async function newAgentKey(alg: "ES256" | "EdDSA" = "ES256"): Promise<AgentIdentityClient> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true });
-  return AgentIdentityClient.fromJwk(await exportJWK(privateKey), { serviceAudience: "https://agent-identity.local" });
-}
+import { databaseTargets } from "../support/databases.js";
+import { failureOf } from "../support/errors.js";
 
 describe.each(databaseTargets())("agent lifecycle on $name", (target) => {
   let t: TestApp;
@@ -22,64 +18,53 @@ describe.each(databaseTargets())("agent lifecycle on $name", (target) => {
   });
 
   it("registers, verifies, renews, rotates and revokes", async () => {
-    const { admin, registry } = await t.adminClients();
+    const { registry } = await t.adminClients();
     const audience = t.config.issuer.issuerUrl;
-    const rp = t.material.clients.relyingParty.identity;
-    const { org } = await admin.createOrg({ name: `Acme ${target.name}` });
-    const agentKey = await newAgentKey();
-    const registered = await registry.registerAgent({
-      orgId: org!.id,
-      displayName: "billing bot",
-      publicJwk: JSON.stringify(agentKey.publicJwk),
-      capabilities: { scopes: ["payments:write"], operations: ["payment.create"], amountLimits: [{ currency: "EUR", maxAmountMinor: 10_000n }] },
-      possessionProof: await agentKey.makePossessionProof({ op: "agent.register", audience, orgId: org!.id }),
-    });
-    const agentId = registered.agent!.id;
-    const credential = registered.credential!.token;
+    const agent = await registerAgent(t, { registry });
+    const verifier = t.verifier();
 
     // The credential verifies offline against the published JWKS.
-    const verifier = t.verifier();
     const jwks = JSON.parse((await verifier.getJwks({})).jwksJson) as { keys: [] };
-    const { payload, protectedHeader } = await jwtVerify(credential, createLocalJWKSet(jwks), { issuer: audience, typ: "agent-cred+jwt" });
-    expect(payload.sub).toBe(agentId);
+    const { payload, protectedHeader } = await jwtVerify(agent.credential, createLocalJWKSet(jwks), { issuer: audience, typ: "agent-cred+jwt" });
+    expect(payload.sub).toBe(agent.agentId);
     expect(protectedHeader.alg).toBe("ES256");
 
     // A fresh proof verifies.
-    const proofFor = (key: AgentIdentityClient, cred: string) =>
-      key.makeProof({ audience: rp, scope: "payments:write", op: "payment.create", amountMinor: 500n, currency: "EUR", credentialOrSession: cred });
-    const ok = await verifier.verify({
-      presented: { case: "credential", value: credential },
-      proof: await proofFor(agentKey, credential),
-      scope: "payments:write",
-      operation: "payment.create",
-      amountMinor: 500n,
-      currency: "EUR",
-    });
+    const ok = await verifyOnce(t, verifier, agent.key, agent.credential);
     expect(ok.reasonCode).toBe("verified");
     expect(ok.valid).toBe(true);
     expect(ok.decisionId).toMatch(/^evt_/);
 
-    // The agent renews its own credential (agent certificate, no admin token).
-    agentKey.agentId = agentId;
-    const selfRegistry = t.client(AgentRegistryService, "agent");
-    const renewed = await selfRegistry.issueCredential({ agentId, proof: await agentKey.makeRenewalProof() });
-    expect(renewed.credential?.token).toMatch(/^ey/);
+    // The agent renews its own credential (agent certificate, no admin token); the renewed one verifies.
+    const renewed = await t.client(AgentRegistryService, "agent").issueCredential({ agentId: agent.agentId, proof: await agent.key.makeRenewalProof() });
+    expect((await verifyOnce(t, verifier, agent.key, renewed.credential!.token)).reasonCode).toBe("verified");
+
+    // The admin rotates the key: the new key's credential verifies, the old key's proofs no longer do.
+    const { client: nextKey } = await newAgentKey(audience, { agentId: agent.agentId });
+    const rotated = await registry.rotateAgentKey({
+      agentId: agent.agentId,
+      publicJwk: JSON.stringify(nextKey.publicJwk),
+      possessionProof: await nextKey.makePossessionProof({ op: "agent.rotate_key", audience, orgId: agent.orgId, agentId: agent.agentId }),
+    });
+    const rotatedCredential = rotated.credential!.token;
+    expect((await verifyOnce(t, verifier, nextKey, rotatedCredential)).reasonCode).toBe("verified");
+    expect((await verifyOnce(t, verifier, agent.key, rotatedCredential)).reasonCode).toBe("bad_signature");
+
+    // Revocation: the agent's credential is refused at once and it can no longer renew.
+    const revoked = await registry.revokeAgent({ agentId: agent.agentId, reason: "lifecycle test" });
+    expect(revoked.agent!.revokeTime).toBeDefined();
+    const afterRevoke = await verifyOnce(t, verifier, nextKey, rotatedCredential);
+    expect(afterRevoke.valid).toBe(false);
+    expect(afterRevoke.reasonCode).toBe("revoked");
+    const renewal = await failureOf(
+      t.client(AgentRegistryService, "agent").issueCredential({ agentId: agent.agentId, proof: await nextKey.makeRenewalProof() }),
+    );
+    expect([Code.FailedPrecondition, Code.Unauthenticated, Code.PermissionDenied]).toContain(renewal.code);
   });
 
-  it("refuses an unknown org and a private key", async () => {
+  it("refuses to register an agent in an unknown org (NOT_FOUND)", async () => {
     const { registry } = await t.adminClients();
-    const key = await newAgentKey("EdDSA");
-    const audience = t.config.issuer.issuerUrl;
-    const unknownOrg = "org_00000000000000000000000000";
-    const err = await registry
-      .registerAgent({
-        orgId: unknownOrg,
-        displayName: "x",
-        publicJwk: JSON.stringify(key.publicJwk),
-        capabilities: { scopes: ["a"], operations: ["b"], amountLimits: [] },
-        possessionProof: await key.makePossessionProof({ op: "agent.register", audience, orgId: unknownOrg }),
-      })
-      .catch((e: unknown) => ConnectError.from(e));
-    expect((err as ConnectError).code).toBe(Code.NotFound);
+    const err = await failureOf(registerAgent(t, { registry, orgId: "org_00000000000000000000000000", alg: "EdDSA" }));
+    expect(err.code).toBe(Code.NotFound);
   });
 });
