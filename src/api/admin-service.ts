@@ -1,7 +1,7 @@
 /** AdminService handlers: token exchange, organisations, audit log reads and exports. */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   AdminService,
   CreateOrgResponseSchema,
@@ -13,7 +13,7 @@ import {
   ListOrgsResponseSchema,
 } from "../../gen/agentidentity/v1/admin_pb.js";
 import type { AdminTokenExchanger } from "../domain/admin/ports.js";
-import { invalidField } from "../domain/errors.js";
+import { invalidField, refusal } from "../domain/errors.js";
 import type { AuditQuery } from "../domain/registry/audit-query.js";
 import type { OrgService } from "../domain/registry/org-service.js";
 import { actorOf } from "./actor.js";
@@ -33,7 +33,7 @@ export function createAdminService(deps: AdminHandlerDeps): ServiceImpl<typeof A
   return {
     async exchangeToken(req, ctx) {
       const actor = actorOf(ctx);
-      if (actor.peer === undefined) throw new ConnectError("client certificate required", Code.Unauthenticated);
+      if (actor.peer === undefined) throw refusal("auth.client_certificate_required");
       const issued = await deps.tokens.exchange(
         actor.peer,
         ctx.requestHeader.get(ADMIN_API_KEY_HEADER) ?? undefined,

@@ -1,7 +1,7 @@
 /** VerifierService handlers: Verify, VerifyHandshake, CreateSession, GetJwks. Decisions are data, not errors. */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   CreateSessionResponseSchema,
   GetJwksResponseSchema,
@@ -11,6 +11,7 @@ import {
   VerifyHandshakeResponseSchema,
   VerifyResponseSchema,
 } from "../../gen/agentidentity/v1/verifier_pb.js";
+import { refusal } from "../domain/errors.js";
 import type { IssuerKeySet } from "../domain/issuer/key-set.js";
 import { buildJwks } from "../domain/issuer/jwks.js";
 import type { HandshakeService } from "../domain/verify/handshake.js";
@@ -27,7 +28,7 @@ export interface VerifierHandlerDeps {
 /** The relying party is the mTLS peer: never a header the client chooses. */
 function callerOf(ctx: HandlerContext): string {
   const peer = actorOf(ctx).peer;
-  if (peer === undefined) throw new ConnectError("client certificate required", Code.Unauthenticated);
+  if (peer === undefined) throw refusal("auth.client_certificate_required");
   return peer.identity;
 }
 

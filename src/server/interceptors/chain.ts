@@ -35,7 +35,6 @@ export function interceptorChain(options: InterceptorChainOptions): Interceptor[
     authorizationInterceptor({
       table: options.authorizationTable,
       adminAuthenticator: options.adminAuthenticator,
-      logger: options.logger,
     }),
     rateLimitInterceptor({
       table: options.authorizationTable,
