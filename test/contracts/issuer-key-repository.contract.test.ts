@@ -8,7 +8,7 @@ import { publicMembers } from "../../src/domain/issuer/jwks.js";
 import type { IssuerKeyRecord, IssuerKeyRepository } from "../../src/domain/issuer/ports.js";
 import type { SignerAlgorithm } from "../../src/domain/issuer/signer.js";
 import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
-import { databaseTargets } from "../support/databases.js";
+import { databaseTargets, runsEmbedded } from "../support/databases.js";
 import type { TestDatabase } from "../support/databases.js";
 
 interface RepositoryTarget {
@@ -44,7 +44,7 @@ function sqlTarget(name: string, open: () => Promise<TestDatabase>): RepositoryT
   };
 }
 
-const targets: RepositoryTarget[] = [memoryTarget, ...databaseTargets().map((t) => sqlTarget(t.name, () => t.open()))];
+const targets: RepositoryTarget[] = [...(runsEmbedded() ? [memoryTarget] : []), ...databaseTargets().map((t) => sqlTarget(t.name, () => t.open()))];
 
 // Millisecond parts that are not multiples of 10 or 100, so truncation to seconds or centiseconds shows.
 const CREATED = 1_700_000_000_123;

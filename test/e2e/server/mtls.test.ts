@@ -1,11 +1,11 @@
 /** End to end over real mTLS on port 0: identities refused or accepted, the authorization table, error mapping. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
-import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
-import { BadRequestSchema } from "../../src/server/bad-request.js";
-import { createTestPki } from "../support/tls.js";
-import type { KeyPairPem, TestPki } from "../support/tls.js";
+import { AdminService } from "../../../gen/agentidentity/v1/admin_pb.js";
+import { VerifierService } from "../../../gen/agentidentity/v1/verifier_pb.js";
+import { BadRequestSchema } from "../../../src/server/bad-request.js";
+import { createTestPki } from "../../support/tls.js";
+import type { KeyPairPem, TestPki } from "../../support/tls.js";
 import { GOOD_ADMIN_JWT, METHOD_NOT_IN_TABLE, mtlsClient, startHarness } from "./harness.js";
 import type { Harness } from "./harness.js";
 

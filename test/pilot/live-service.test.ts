@@ -1,4 +1,4 @@
-// `npm run test:integration`: the pilot checklist against a running service named by PILOT_ADDR (certificates and
+// `npm run test:pilot`: the pilot checklist against a running service named by PILOT_ADDR (certificates and
 // admin key from the PILOT_* variables, see docs/operations.md); without PILOT_ADDR, against an embedded service
 // started here, so `npm test` always runs it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
