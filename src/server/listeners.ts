@@ -7,10 +7,11 @@ import type { TLSSocket } from "node:tls";
 import { cors } from "@connectrpc/connect";
 import type { Logger } from "../telemetry/logger.js";
 import type { ConnectionTracker, NodeHandler } from "./connection-tracker.js";
-import { JWKS_PATH, serveJwks, sidecarEndpoint } from "./http-endpoints.js";
+import { sidecarEndpoint } from "./http-endpoints.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
 import { createSniffingServer } from "./h2c-sniffer.js";
 import { writeHead } from "./http-types.js";
+import { JWKS_PATH, serveJwks } from "./jwks-http.js";
 import { REQUEST_ID_HEADER } from "./interceptors/request-id.js";
 
 /** PEM material of a TLS listener. */
@@ -72,7 +73,7 @@ export function createBrowserListener(
       return;
     }
     if ((req.url ?? "").split("?")[0] === JWKS_PATH && req.method === "GET" && endpoints.jwks !== undefined) {
-      void serveJwks(res, endpoints.jwks, endpoints.logger);
+      void serveJwks(req, res, endpoints.jwks, endpoints.logger);
       return;
     }
     handler(req, res);
