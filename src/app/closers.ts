@@ -7,11 +7,6 @@ export interface Opened<T> {
   close(): Promise<void> | void;
 }
 
-/** Wraps a value that needs no closing. */
-export function plain<T>(value: T): Opened<T> {
-  return { value, close: () => undefined };
-}
-
 /** Closes what was opened, last opened first; used both on shutdown and when start-up fails half-way. */
 export class Closers {
   private readonly fns: (() => Promise<void> | void)[] = [];

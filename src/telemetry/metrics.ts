@@ -1,9 +1,6 @@
 /** Every metric the service exports, by name and label set, in one prom-client registry per instance. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** The admin authentication outcomes counted by agent_identity_admin_auth_total. */
-export type AdminAuthResult = "token_issued" | "jwt" | "jwt_invalid" | "missing" | "api_key_invalid";
-
 /** Latency buckets for RPCs, seconds. */
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Verify is the hot path: sub-millisecond resolution. */

@@ -4,7 +4,7 @@ import type { Client } from "@connectrpc/connect";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { CapabilityManifestSchema } from "../../gen/agentidentity/v1/common_pb.js";
 import type { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
-import type { VerifierService, VerifyRequest, VerifyRequestSchema, VerifyResponse } from "../../gen/agentidentity/v1/verifier_pb.js";
+import type { VerifierService, VerifyRequestSchema, VerifyResponse } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { AgentIdentityClient } from "../../src/client/agent.js";
 import type { Clock } from "../../src/domain/clock.js";
 import type { ServiceUnderTest } from "./service-under-test.js";
@@ -123,7 +123,6 @@ export function verifyRequest(
     currency: r.currency,
   };
 }
-export type { VerifyRequest };
 
 /** Verify with a fresh proof (5.00 EUR payment) by the agent, presenting `credential`, as the dev relying party. */
 export async function verifyOnce(
