@@ -14,6 +14,7 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
   let t: TestApp;
   let admin: Awaited<ReturnType<TestApp["adminClients"]>>;
   let orgId: string;
+  /** Read-only in the tests below: the ones that change an agent register their own. */
   let agent: RegisteredAgent;
 
   beforeAll(async () => {
@@ -72,6 +73,7 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
   });
 
   it("RotateAgentKey: the old credential and the old key are refused, the new credential verifies", async () => {
+    const agent = await registerAgent(t, { registry: admin.registry, orgId, displayName: "rotated bot" });
     const { client: newKey } = await newAgentKey(t.config.issuer.issuerUrl, { alg: "ES256" });
     newKey.agentId = agent.agentId;
     const rotated = await admin.registry.rotateAgentKey({
@@ -103,10 +105,10 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
 
     const fresh = await verifyOnce(t, verifier, newKey, newCredential);
     expect(fresh.reasonCode).toBe("verified");
-    agent = { ...agent, credential: newCredential, key: newKey };
   });
 
   it("UpdateCapabilities: a credential from before is refused (credential_mismatch), the new one verifies", async () => {
+    const agent = await registerAgent(t, { registry: admin.registry, orgId, displayName: "updated bot" });
     const before = agent.credential;
     const updated = await admin.registry.updateCapabilities({
       agentId: agent.agentId,
@@ -119,10 +121,10 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
     expect(stale.reasonCode).toBe("credential_mismatch");
     const current = await verifyOnce(t, verifier, agent.key, updated.credential!.token);
     expect(current.reasonCode).toBe("verified");
-    agent = { ...agent, credential: updated.credential!.token };
   });
 
   it("RevokeAgent: renewal refused, Verify says revoked, GetAgent shows who and why; a second revoke keeps the first time", async () => {
+    const agent = await registerAgent(t, { registry: admin.registry, orgId, displayName: "revoked bot" });
     const revoked = await admin.registry.revokeAgent({ agentId: agent.agentId, reason: "key leaked in a log" });
     expect(revoked.agent!.status).toBe(AgentStatus.REVOKED);
 
