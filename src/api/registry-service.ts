@@ -18,7 +18,7 @@ import type { JsonObject } from "../domain/audit/canonical-json.js";
 import { invalidField } from "../domain/errors.js";
 import type { AgentService } from "../domain/registry/agent-service.js";
 import type { CredentialRenewal } from "../domain/registry/renewal.js";
-import type { TelemetryService } from "../domain/registry/telemetry-service.js";
+import type { TelemetryService } from "../domain/trust/index.js";
 import { actorOf } from "./actor.js";
 import { agentStatusFromPb, agentToPb, credentialToPb, manifestFromPb } from "./convert.js";
 import { trustScoreToPb } from "./convert-trust.js";

@@ -14,14 +14,14 @@ import {
 import { refusal } from "../domain/errors.js";
 import type { IssuerKeySet } from "../domain/issuer/key-set.js";
 import { buildJwks } from "../domain/issuer/jwks.js";
-import type { HandshakeService } from "../domain/verify/handshake.js";
-import type { Verifier } from "../domain/verify/verifier.js";
+import type { Handshakes, SessionProposals, Verifier } from "../domain/verify/index.js";
 import { actorOf } from "./actor.js";
 import { trustScoreToPb } from "./convert-trust.js";
 
 export interface VerifierHandlerDeps {
   readonly verifier: Verifier;
-  readonly handshakes: HandshakeService;
+  readonly handshakes: Handshakes;
+  readonly sessions: SessionProposals;
   readonly keySet: IssuerKeySet;
 }
 
@@ -93,7 +93,7 @@ export function createVerifierService(deps: VerifierHandlerDeps): ServiceImpl<ty
     },
 
     async createSession(req, ctx) {
-      const s = await deps.handshakes.createSession({ caller: callerOf(ctx), proposalId: req.proposalId, scopes: req.scopes });
+      const s = await deps.sessions.createSession({ caller: callerOf(ctx), proposalId: req.proposalId, scopes: req.scopes });
       return create(CreateSessionResponseSchema, {
         sessionToken: s.sessionToken,
         sessionId: s.sessionId,

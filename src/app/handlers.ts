@@ -14,7 +14,7 @@ import { CredentialMinting } from "../domain/registry/credential-minting.js";
 import { OrgService } from "../domain/registry/org-service.js";
 import { AgentChangePropagator } from "../domain/registry/propagation.js";
 import { CredentialRenewal } from "../domain/registry/renewal.js";
-import { TelemetryService } from "../domain/registry/telemetry-service.js";
+import { TelemetryService } from "../domain/trust/index.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { ReplayStores } from "./replay-stores.js";
 import type { VerifyPath } from "./verify.js";
@@ -41,7 +41,6 @@ export interface HandlerDeps {
   readonly adminTokens: AdminTokenService;
   readonly verify: VerifyPath;
   readonly clock: Clock;
-  readonly metrics: Metrics;
 }
 
 /** Everything the handlers of src/api call. */
@@ -70,8 +69,7 @@ export function createHandlerDeps(deps: HandlerDeps): ApiDeps {
     clock,
     agents,
     relyingPartyOrgs,
-    onReported: (id) => verify.trust.invalidate(id),
-    observeCompute: (s) => deps.metrics.trustComputeDurationSeconds.observe(s),
+    scorer: verify.trust,
   });
   return {
     tokens: new AuditedTokenExchanger(deps.adminTokens, uow, clock),
@@ -82,6 +80,7 @@ export function createHandlerDeps(deps: HandlerDeps): ApiDeps {
     telemetry,
     verifier: verify.verifier,
     handshakes: verify.handshakes,
+    sessions: verify.sessions,
     keySet,
   };
 }

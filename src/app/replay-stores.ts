@@ -6,14 +6,13 @@ import { RedisInvalidationBus } from "../adapters/redis/invalidation-bus.js";
 import { RedisReplayGate } from "../adapters/redis/replay-gate.js";
 import type { Config } from "../config/types.js";
 import type { Clock } from "../domain/clock.js";
-import type { ReplayGate } from "../domain/verify/gate.js";
-import type { InvalidationBus } from "../domain/verify/invalidation.js";
+import type { InvalidationBus, ReplayStore } from "../domain/verify/index.js";
 import type { HealthRegistry } from "../server/health-registry.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Opened } from "./closers.js";
 
 export interface ReplayStores {
-  readonly gate: ReplayGate;
+  readonly gate: ReplayStore;
   readonly bus: InvalidationBus;
 }
 

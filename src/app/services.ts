@@ -48,7 +48,7 @@ export async function composeServices(config: Config, options: ComposeOptions = 
     const decisions = closers.keep(createAuditPipeline({ config, storage, signer, clock, logger, metrics }));
     const verify = closers.keep(await createVerifyPath({ config, storage, stores, keySet, decisions, clock, logger, metrics }));
     const adminTokens = await createAdminTokens(config, clock, metrics);
-    const handlers = createHandlerDeps({ config, storage, stores, signer, keySet, adminTokens, verify, clock, metrics });
+    const handlers = createHandlerDeps({ config, storage, stores, signer, keySet, adminTokens, verify, clock });
     return {
       config,
       logger,

@@ -11,7 +11,10 @@ import type { Opened } from "./closers.js";
 async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   const url = config.storage.databaseUrl;
   if (url !== undefined) {
-    return openPostgres(url, { onIdleError: (err) => logger.warn({ err }, "idle postgres connection failed; it is replaced") });
+    return openPostgres(url, {
+      statementTimeoutMs: config.storage.statementTimeoutMs,
+      onIdleError: (err) => logger.warn({ err }, "postgres connection failed; it is replaced"),
+    });
   }
   logger.warn(
     { dataDir: config.storage.pgliteDataDir },

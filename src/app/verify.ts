@@ -8,15 +8,8 @@ import type { DecisionWriter } from "../domain/audit/decision-writer.js";
 import type { Clock } from "../domain/clock.js";
 import { CredentialVerifier } from "../domain/issuer/credentials.js";
 import type { IssuerKeySet } from "../domain/issuer/key-set.js";
-import { decodeTrustState } from "../domain/registry/trust-state-codec.js";
-import { CachedTrustStateSource } from "../domain/trust/source.js";
-import { AgentStateCache } from "../domain/verify/agent-state-cache.js";
-import { CallerGuard, guardOptionsFor } from "../domain/verify/caller-guard.js";
-import type { VerifierDeps } from "../domain/verify/deps.js";
-import { initReplayEpoch } from "../domain/verify/epoch.js";
-import { HandshakeService } from "../domain/verify/handshake.js";
-import { SessionKeys } from "../domain/verify/session-keys.js";
-import { Verifier } from "../domain/verify/verifier.js";
+import { CachedTrustStateSource, decodeTrustState, TrustScorer } from "../domain/trust/index.js";
+import { AgentStateCache, createVerify, initReplayEpoch, SessionKeys, type VerifyModule } from "../domain/verify/index.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import { verifyMetricsOf } from "../telemetry/verify-metrics.js";
@@ -34,18 +27,16 @@ export interface VerifyPathDeps {
   readonly metrics: Metrics;
 }
 
-export interface VerifyPath {
-  readonly verifier: Verifier;
-  readonly handshakes: HandshakeService;
-  /** Telemetry reports drop an agent's cached trust state through it. */
-  readonly trust: CachedTrustStateSource;
+export interface VerifyPath extends VerifyModule {
+  /** The one TrustScorer: Verify, GetTrustScore and telemetry reports. */
+  readonly trust: TrustScorer;
 }
 
 /**
  * The session-token key of every replica: derived (HKDF, its own info string) from the admin-token private key
  * that all replicas share, so any replica verifies any session without a new secret to distribute.
  */
-function sessionKeysFor(config: Config): Promise<SessionKeys> {
+function sessionKeysFor(config: Config): SessionKeys {
   const jwk = readPrivateJwkFile(config.admin.jwtPrivateJwkFile, ["P-256"]);
   if (typeof jwk.d !== "string") throw new Error("ADMIN_JWT_PRIVATE_JWK_FILE holds no private key");
   return SessionKeys.fromSeed(Buffer.from(jwk.d, "base64url"));
@@ -73,11 +64,12 @@ export async function createVerifyPath(deps: VerifyPathDeps): Promise<Opened<Ver
   const subscription = await agentStates.attach(stores.bus, () => {
     keySet.refresh().catch((e: unknown) => logger.error({ err: e }, "issuer key refresh failed"));
   });
-  const trust = cachedTrust(storage, clock);
-  const verifierDeps: VerifierDeps = {
+  const trust = new TrustScorer(cachedTrust(storage, clock), clock, (s) => deps.metrics.trustComputeDurationSeconds.observe(s));
+  const verify = createVerify({
     clock,
     settings: {
-      skewSeconds: config.verify.proofSkewSeconds,
+      maxAgeSeconds: config.verify.proofSkewSeconds,
+      futureSkewSeconds: config.verify.proofSkewSeconds,
       callerLimitPerMinute: config.verify.rateLimitPerMinute,
       agentLimitPerMinute: config.verify.agentRateLimitPerMinute,
       issuerUrl: config.issuer.issuerUrl,
@@ -85,17 +77,13 @@ export async function createVerifyPath(deps: VerifyPathDeps): Promise<Opened<Ver
       proposalTtlSeconds: config.verify.proposalTtlSeconds,
       audiencesFor: (caller) => config.peers.relyingPartyAudiences.get(caller) ?? [],
     },
-    guard: new CallerGuard(clock, guardOptionsFor(config.verify.rateLimitPerMinute)),
     credentials: new CredentialVerifier({ keySet, issuer: config.issuer.issuerUrl, clock }),
-    sessionKeys: await sessionKeysFor(config),
+    sessionKeys: sessionKeysFor(config),
     agents: agentStates,
-    gate: stores.gate,
+    replay: stores.gate,
     trust,
     recorder: auditDecisionRecorder(deps.decisions, clock),
     metrics: verifyMetricsOf(deps.metrics),
-  };
-  return {
-    value: { verifier: new Verifier(verifierDeps), handshakes: new HandshakeService(verifierDeps), trust },
-    close: () => subscription.close(),
-  };
+  });
+  return { value: { ...verify, trust }, close: () => subscription.close() };
 }

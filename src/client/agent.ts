@@ -1,11 +1,20 @@
 /** The agent-side helper: holds the agent's private key, makes proofs, handshakes and possession proofs, renews. */
-import { calculateJwkThumbprint, importJWK, type JWK } from "jose";
+import { calculateJwkThumbprint, type JWK } from "jose";
 import { systemClock, type Clock } from "../domain/clock.js";
 import type { AgentPublicJwk } from "../domain/model.js";
-import { tokenHash } from "../domain/verify/syntax.js";
-import { HANDSHAKE_TYP, newJti, POP_TYP, PROOF_TYP, signAgentJws } from "./tokens.js";
-
-type SigningKey = Awaited<ReturnType<typeof importJWK>>;
+import {
+  HANDSHAKE,
+  handshakeClaims,
+  newJti,
+  POSSESSION,
+  possessionClaims,
+  privateJwkSigner,
+  PROOF,
+  proofClaims,
+  signToken,
+  tokenHash,
+  type TokenSigner,
+} from "./tokens.js";
 
 export interface ProofRequest {
   /** The relying party's identity (or an audience configured for it). */
@@ -70,8 +79,7 @@ export class AgentIdentityClient {
   agentId: string | undefined;
 
   private constructor(
-    private readonly key: SigningKey,
-    readonly alg: "ES256" | "EdDSA",
+    private readonly signer: TokenSigner,
     readonly publicJwk: AgentPublicJwk,
     /** RFC 7638 thumbprint of the public key (the credential's cnf.jkt). */
     readonly thumbprint: string,
@@ -84,9 +92,7 @@ export class AgentIdentityClient {
   static async fromJwk(privateJwk: JWK, options: AgentClientOptions = {}): Promise<AgentIdentityClient> {
     if (typeof privateJwk.d !== "string") throw new Error("a private JWK (with d) is required");
     const pub = publicPart(privateJwk);
-    const alg = pub.kty === "EC" ? "ES256" : "EdDSA";
-    const key = await importJWK(privateJwk, alg);
-    return new AgentIdentityClient(key, alg, pub, await calculateJwkThumbprint({ ...pub }), options);
+    return new AgentIdentityClient(privateJwkSigner(privateJwk), pub, await calculateJwkThumbprint({ ...pub }), options);
   }
 
   private clock(): Clock {
@@ -98,10 +104,15 @@ export class AgentIdentityClient {
   }
 
   /** A proof (typ agent-proof+jwt) for one request, claims in the documented order. */
+  /** The JWS alg of this agent's key. */
+  get alg(): "ES256" | "EdDSA" {
+    return this.signer.alg;
+  }
+
   makeProof(r: ProofRequest): Promise<string> {
     const amt = typeof r.amountMinor === "bigint" ? Number(r.amountMinor) : r.amountMinor;
     if (!Number.isSafeInteger(amt) || amt < 0) throw new Error("amountMinor must be a non-negative safe integer");
-    return signAgentJws(this.key, this.alg, PROOF_TYP, {
+    const claims = proofClaims({
       jti: r.jti ?? newJti(),
       iat: r.iatSeconds ?? this.nowSeconds(),
       aud: r.audience,
@@ -111,26 +122,32 @@ export class AgentIdentityClient {
       cur: r.currency,
       ath: tokenHash(r.credentialOrSession),
     });
+    return signToken(PROOF, this.signer, claims);
   }
 
   /** A handshake (typ agent-handshake+jwt) requesting scopes for a session with one relying party. */
   makeHandshake(r: HandshakeRequest): Promise<string> {
-    return signAgentJws(this.key, this.alg, HANDSHAKE_TYP, {
+    const claims = handshakeClaims({
       jti: r.jti ?? newJti(),
       iat: r.iatSeconds ?? this.nowSeconds(),
       aud: r.audience,
-      scopes: [...r.scopes],
+      scopes: r.scopes,
       ath: tokenHash(r.credential),
     });
+    return signToken(HANDSHAKE, this.signer, claims);
   }
 
   /** A possession proof (typ agent-pop+jwt) for registration or key rotation: {op, aud, org_id, agent_id?, jkt, iat}. */
   makePossessionProof(r: PossessionRequest): Promise<string> {
-    const claims: Record<string, unknown> = { op: r.op, aud: r.audience, org_id: r.orgId };
-    if (r.agentId !== undefined) claims.agent_id = r.agentId;
-    claims.jkt = this.thumbprint;
-    claims.iat = r.iatSeconds ?? this.nowSeconds();
-    return signAgentJws(this.key, this.alg, POP_TYP, claims);
+    const claims = possessionClaims({
+      op: r.op,
+      aud: r.audience,
+      org_id: r.orgId,
+      ...(r.agentId === undefined ? {} : { agent_id: r.agentId }),
+      jkt: this.thumbprint,
+      iat: r.iatSeconds ?? this.nowSeconds(),
+    });
+    return signToken(POSSESSION, this.signer, claims);
   }
 
   /**

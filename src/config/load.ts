@@ -130,6 +130,7 @@ function readStorage(ctx: SectionContext): Config["storage"] {
   }
   return {
     databaseUrl,
+    statementTimeoutMs: r.integer("DB_STATEMENT_TIMEOUT_MS", 5000, { min: 100, max: 600_000 }),
     pgliteDataDir: pglite.startsWith("memory://") ? pglite : resolvePath(ctx.baseDir, pglite),
     redisUrl,
     redisKeyPrefix,

@@ -62,6 +62,8 @@ export interface Config {
   readonly storage: {
     /** Postgres URL; undefined means embedded PGlite in pgliteDataDir. */
     readonly databaseUrl: string | undefined;
+    /** Postgres statement timeout: a stalled statement fails as unavailable after this (DB_STATEMENT_TIMEOUT_MS). */
+    readonly statementTimeoutMs: number;
     readonly pgliteDataDir: string;
     /** Redis URL; undefined means in-memory nonce store, rate limiter and invalidation bus. */
     readonly redisUrl: string | undefined;

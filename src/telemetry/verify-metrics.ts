@@ -1,5 +1,5 @@
 /** Wires the Verify path's metric callbacks (a domain port) to the prom-client metrics. */
-import type { VerifyMetrics } from "../domain/verify/ports.js";
+import type { VerifyMetrics } from "../domain/verify/index.js";
 import type { Metrics } from "./metrics.js";
 
 export function verifyMetricsOf(metrics: Metrics): VerifyMetrics {
@@ -13,9 +13,6 @@ export function verifyMetricsOf(metrics: Metrics): VerifyMetrics {
     },
     rateLimited(endpoint) {
       metrics.rateLimitHitsTotal.inc({ endpoint });
-    },
-    trustComputed(durationSeconds) {
-      metrics.trustComputeDurationSeconds.observe(durationSeconds);
     },
   };
 }

@@ -11,7 +11,7 @@ import { AdminTokenService } from "../../src/domain/admin/token-service.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
-import { signJwt } from "../../src/domain/issuer/jws.js";
+import { signJwt } from "../support/jws.js";
 import type { Signer } from "../../src/domain/issuer/signer.js";
 import type { Peer, Role } from "../../src/domain/peer.js";
 

@@ -72,6 +72,7 @@ describe("production", () => {
     expect(config.issuer).toMatchObject({ issuerUrl: "https://agent-identity.local", privateJwkFile: material.issuerJwkFile, kms: undefined });
     expect(config.storage).toEqual({
       databaseUrl: "postgres://app@db:5432/aid",
+      statementTimeoutMs: 5000,
       redisUrl: "redis://redis:6379",
       redisKeyPrefix: "aid:",
       pgliteDataDir: join(root, "data", "pglite"),
@@ -253,6 +254,7 @@ describe("development", () => {
     });
     expect(config.storage).toEqual({
       databaseUrl: undefined,
+      statementTimeoutMs: 5000,
       redisUrl: undefined,
       pgliteDataDir: join(root, "data", "pglite"),
       redisKeyPrefix: "aid:",

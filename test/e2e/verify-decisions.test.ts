@@ -7,7 +7,7 @@ import { RiskTier, type TrustScore } from "../../gen/agentidentity/v1/common_pb.
 import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
 import type { VerifierService, VerifyRequestSchema, VerifyResponse } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { ManualClock } from "../../src/domain/clock.js";
-import { tokenHash } from "../../src/domain/verify/syntax.js";
+import { tokenHash } from "../../src/domain/tokens/index.js";
 import { newAgentKey, proofFor, registerAgent, verifyRequest, type RegisteredAgent } from "../support/agents.js";
 import { extraRelyingParty, metricValue, scrapeMetrics, type ExtraPeer } from "../support/wire.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";

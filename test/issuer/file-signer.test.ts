@@ -8,7 +8,7 @@ import type { JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFileSigner } from "../../src/adapters/signer/file-signer.js";
 import { DomainError } from "../../src/domain/errors.js";
-import { signJwt } from "../../src/domain/issuer/jws.js";
+import { signJwt } from "../support/jws.js";
 import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
 
 let dir: string;

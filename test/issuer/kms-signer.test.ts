@@ -8,7 +8,7 @@ import { createKmsSigner } from "../../src/adapters/signer/kms-signer.js";
 import type { ClosableSigner } from "../../src/adapters/signer/kms-signer.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { ManualClock } from "../../src/domain/clock.js";
-import { signJwt } from "../../src/domain/issuer/jws.js";
+import { signJwt } from "../support/jws.js";
 import { createSignerProbe } from "../../src/domain/issuer/signer-probe.js";
 import { jwkThumbprint } from "../../src/domain/keys/thumbprint.js";
 import { encodeDerSignature, startKmsStandin } from "../support/kms-standin.js";

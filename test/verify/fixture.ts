@@ -2,14 +2,18 @@
 import { decodeProtectedHeader, errors, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from "jose";
 import { ManualClock } from "../../src/domain/clock.js";
 import type { AgentState, CapabilityManifest } from "../../src/domain/model.js";
-import { AgentStateCache } from "../../src/domain/verify/agent-state-cache.js";
-import { CallerGuard } from "../../src/domain/verify/caller-guard.js";
-import type { CredentialChecker, CredentialCheckResult } from "../../src/domain/verify/credential-checker.js";
-import type { VerifierDeps, VerifySettings } from "../../src/domain/verify/deps.js";
-import type { DecisionRecord, VerifyMetrics } from "../../src/domain/verify/ports.js";
-import { SessionKeys } from "../../src/domain/verify/session-keys.js";
-import { Verifier } from "../../src/domain/verify/verifier.js";
-import { HandshakeService } from "../../src/domain/verify/handshake.js";
+import {
+  AgentStateCache,
+  createVerify,
+  SessionKeys,
+  type CredentialChecker,
+  type CredentialCheckResult,
+  type DecisionRecord,
+  type VerifyDeps,
+  type VerifyMetrics,
+  type VerifySettings,
+} from "../../src/domain/verify/index.js";
+import { CachedTrustStateSource, TrustScorer } from "../../src/domain/trust/index.js";
 import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
 import { MemoryInvalidationBus } from "../../src/adapters/memory/invalidation-bus.js";
 import { AgentIdentityClient } from "../../src/client/agent.js";
@@ -101,9 +105,6 @@ export class RecordingMetrics implements VerifyMetrics {
   rateLimited(endpoint: string): void {
     this.limited.push(endpoint);
   }
-  trustComputed(): void {
-    this.trustComputations++;
-  }
 }
 
 export const MANIFEST: CapabilityManifest = {
@@ -140,7 +141,9 @@ export async function buildWorld(overrides: Partial<VerifySettings> = {}) {
   const decisions: DecisionRecord[] = [];
   const metrics = new RecordingMetrics();
   const settings: VerifySettings = {
-    skewSeconds: 60,
+    maxAgeSeconds: 60,
+    futureSkewSeconds: 60,
+    callerGuard: { perSecond: 1000, burst: 1000 },
     callerLimitPerMinute: 1000,
     agentLimitPerMinute: 1000,
     issuerUrl: ISSUER,
@@ -149,15 +152,15 @@ export async function buildWorld(overrides: Partial<VerifySettings> = {}) {
     audiencesFor: (caller) => (caller === RP ? [RP_ALIAS] : []),
     ...overrides,
   };
-  const deps: VerifierDeps = {
+  const trustSource = new CachedTrustStateSource({ load: async (id) => trustStates.get(id) }, clock, 0);
+  const deps: VerifyDeps = {
     clock,
     settings,
-    guard: new CallerGuard(clock, { perSecond: 1000, burst: 1000 }),
     credentials: issuer,
-    sessionKeys: await SessionKeys.generate(),
+    sessionKeys: SessionKeys.generate(),
     agents: cache,
-    gate,
-    trust: { load: async (id) => trustStates.get(id) },
+    replay: gate,
+    trust: new TrustScorer(trustSource, clock, () => metrics.trustComputations++),
     recorder: {
       record: async (d) => {
         decisions.push(d);
@@ -194,8 +197,7 @@ export async function buildWorld(overrides: Partial<VerifySettings> = {}) {
     agent,
     state,
     loads: () => loads,
-    verifier: new Verifier(deps),
-    handshakes: new HandshakeService(deps),
+    ...createVerify(deps),
     /** Commits a new agent state as the registry would: store, bump version in the gate, no bus message. */
     async commit(next: AgentState, publish = false): Promise<void> {
       agents.set(next.agentId, next);

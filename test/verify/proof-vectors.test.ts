@@ -4,9 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { JWK } from "jose";
 import { AgentIdentityClient } from "../../src/client/agent.js";
 import type { AgentPublicJwk, CapabilityManifest } from "../../src/domain/model.js";
-import { checkPolicy } from "../../src/domain/verify/policy.js";
-import { checkProof, type ProofExpectation } from "../../src/domain/verify/proof.js";
-import { tokenHash } from "../../src/domain/verify/syntax.js";
+import { PROOF, tokenHash } from "../../src/domain/tokens/index.js";
+import { checkPolicy, ProofChecker, requestMismatch } from "../../src/domain/verify/index.js";
 
 interface KeyVector {
   privateJwk: JWK;
@@ -31,24 +30,19 @@ const manifest: CapabilityManifest = {
   amountLimits: v.manifest.amountLimits.map((l) => ({ currency: l.currency, maxAmountMinor: BigInt(l.maxAmountMinor) })),
 };
 
-function expectation(nowMs = v.input.iat * 1000): ProofExpectation {
-  return {
-    presentedToken: v.input.credential,
-    audiences: [v.input.aud],
-    scope: v.input.scope,
-    operation: v.input.op,
-    amountMinor: BigInt(v.input.amt),
-    currency: v.input.cur,
-    nowMs,
-    skewSeconds: 60,
-  };
-}
-
-async function decide(jws: string, jwk: JWK, nowMs?: number): Promise<string> {
+/** Step 5 exactly as production runs it (the Verifier's ProofChecker), then the signed request and step 7. */
+async function decide(jws: string, jwk: JWK, nowMs = v.input.iat * 1000): Promise<string> {
   const client = await AgentIdentityClient.fromJwk(jwk);
-  const result = await checkProof(jws, client.publicJwk as AgentPublicJwk, expectation(nowMs));
+  const state = {
+    agentId: "agt_vectors", orgId: "org_vectors", status: "active" as const, publicJwk: client.publicJwk as AgentPublicJwk,
+    keyThumbprint: client.thumbprint, manifestHash: "cap", capabilities: manifest, stateVersion: 1, createdAtMs: 0, orgTier: "verified" as const,
+  };
+  const checker = new ProofChecker({ maxAgeSeconds: 60, futureSkewSeconds: 60 });
+  const result = checker.check(PROOF, jws, "proof", state, { boundTo: v.input.credential, audiences: [v.input.aud], nowMs });
   if (!result.ok) return result.reason;
-  return checkPolicy(manifest, manifest.scopes, { scope: v.input.scope, operation: v.input.op, amountMinor: BigInt(v.input.amt), currency: v.input.cur }) ?? "verified";
+  const request = { scope: v.input.scope, operation: v.input.op, amountMinor: BigInt(v.input.amt), currency: v.input.cur };
+  if (requestMismatch(result.claims, request)) return "request_mismatch";
+  return checkPolicy(manifest, manifest.scopes, request) ?? "verified";
 }
 
 function makeProof(client: AgentIdentityClient): Promise<string> {

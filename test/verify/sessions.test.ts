@@ -20,7 +20,7 @@ describe("handshakes and sessions", () => {
     const d = await w.handshakes.verifyHandshake({ caller: RP, credential, handshake });
     expect(d).toMatchObject({ valid: true, reasonCode: "verified", agentId: w.state.agentId });
     expect(d.proposal).toMatchObject({ acceptedScopes: ["orders:read"], declinedScopes: ["admin:all"], sessionTtlSeconds: 600 });
-    return { handshake, proposalId: d.proposal!.proposalId, grant: await w.handshakes.createSession({ caller: RP, proposalId: d.proposal!.proposalId, scopes }) };
+    return { handshake, proposalId: d.proposal!.proposalId, grant: await w.sessions.createSession({ caller: RP, proposalId: d.proposal!.proposalId, scopes }) };
   }
 
   function verifyWithSession(token: string, scope: string, caller = RP, proofToken = token) {
@@ -34,7 +34,7 @@ describe("handshakes and sessions", () => {
     expect(grant.scopes).toEqual(["orders:read"]);
     expect((await verifyWithSession(grant.sessionToken, "orders:read")).reasonCode).toBe("verified");
     expect((await verifyWithSession(grant.sessionToken, "payments:write")).reasonCode).toBe("scope_not_granted");
-    await expect(w.handshakes.createSession({ caller: RP, proposalId, scopes: [] })).rejects.toMatchObject({ kind: "not_found" });
+    await expect(w.sessions.createSession({ caller: RP, proposalId, scopes: [] })).rejects.toMatchObject({ kind: "not_found" });
     expect((await w.handshakes.verifyHandshake({ caller: RP, credential, handshake })).reasonCode).toBe("nonce_replay");
   });
 
@@ -53,7 +53,7 @@ describe("handshakes and sessions", () => {
   it("a proposal redeemed by another relying party is refused; sessions expire; revocation ends them", async () => {
     const handshake = await w.agent.client.makeHandshake({ audience: RP, scopes: ["orders:read"], credential });
     const d = await w.handshakes.verifyHandshake({ caller: RP, credential, handshake });
-    await expect(w.handshakes.createSession({ caller: OTHER_RP, proposalId: d.proposal!.proposalId, scopes: [] })).rejects.toMatchObject({ kind: "permission_denied" });
+    await expect(w.sessions.createSession({ caller: OTHER_RP, proposalId: d.proposal!.proposalId, scopes: [] })).rejects.toMatchObject({ kind: "permission_denied" });
     const { grant } = await session(["orders:read"]);
     await w.commit({ ...w.state, status: "revoked", stateVersion: 2 });
     expect((await verifyWithSession(grant.sessionToken, "orders:read")).reasonCode).toBe("revoked");

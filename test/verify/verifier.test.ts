@@ -4,7 +4,7 @@ import { base64url, SignJWT, UnsecuredJWT } from "jose";
 import { createHmac } from "node:crypto";
 import { DomainError } from "../../src/domain/errors.js";
 import type { VerifyInput } from "../../src/domain/verify/verifier.js";
-import { tokenHash } from "../../src/domain/verify/syntax.js";
+import { tokenHash } from "../../src/domain/tokens/index.js";
 import { Reason } from "../../src/domain/verify/reasons.js";
 import { buildWorld, newAgentKey, OTHER_RP, RP, RP_ALIAS } from "./fixture.js";
 
@@ -232,11 +232,9 @@ describe("Verifier.verify", () => {
   });
 
   it("the coarse per-caller guard refuses before any signature check", async () => {
-    w.deps.guard.take(RP);
-    const guarded = await buildWorld();
+    const guarded = await buildWorld({ callerGuard: { perSecond: 1, burst: 1 } });
     const cred = await guarded.issuer.issue(guarded.state, "iss-1");
-    const tight = new (await import("../../src/domain/verify/caller-guard.js")).CallerGuard(guarded.clock, { perSecond: 1, burst: 1 });
-    const v = new (await import("../../src/domain/verify/verifier.js")).Verifier({ ...guarded.deps, guard: tight });
+    const v = guarded.verifier;
     const mk = () => guarded.agent.client.makeProof({
       audience: RP, scope: "payments:write", op: "payment.create", amountMinor: 1250n, currency: "EUR", credentialOrSession: cred,
     });

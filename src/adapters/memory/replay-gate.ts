@@ -1,6 +1,6 @@
 /** In-process replay gate for the embedded single-process mode: same semantics as Redis, epoch = first use. */
 import type { Clock } from "../../domain/clock.js";
-import { gcra, type AdmitOutcome, type AdmitRequest, type ReplayGate } from "../../domain/verify/gate.js";
+import { gcra, type AdmitOutcome, type AdmitRequest, type ReplayStore } from "../../domain/verify/index.js";
 
 interface Expiring<T> {
   readonly value: T;
@@ -15,7 +15,7 @@ const SWEEP_EVERY = 1024;
  * Redis store after a flush, by the first admit (in the embedded mode: this process's start). Not shared
  * between processes: development and single-process use only.
  */
-export class MemoryReplayGate implements ReplayGate {
+export class MemoryReplayGate implements ReplayStore {
   private epoch: number | undefined;
   private readonly versions = new Map<string, number>();
   private readonly nonces = new Map<string, number>();

@@ -1,7 +1,7 @@
 /** Redis replay gate: one Lua script per admit (version, epoch, GCRA limits, SET NX PX nonce), one round trip. */
 import type { Redis } from "ioredis";
 import { DomainError } from "../../domain/errors.js";
-import type { AdmitOutcome, AdmitRequest, ReplayGate } from "../../domain/verify/gate.js";
+import type { AdmitOutcome, AdmitRequest, ReplayStore } from "../../domain/verify/index.js";
 import { RedisScript, redisCall } from "./script.js";
 
 // KEYS: 1 epoch, 2 agent version, 3 caller limiter, 4 agent limiter, 5 nonce.
@@ -75,7 +75,7 @@ function parseOutcome(reply: unknown): AdmitOutcome {
 }
 
 /** The Redis ReplayGate: every key under `prefix`; the epoch is created (SET NX) by the first admit after a flush. */
-export class RedisReplayGate implements ReplayGate {
+export class RedisReplayGate implements ReplayStore {
   private readonly keys: ReturnType<typeof gateKeys>;
 
   constructor(

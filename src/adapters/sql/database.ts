@@ -23,9 +23,14 @@ export interface PostgresOptions {
   readonly max?: number;
   /** How long to wait for a connection before failing as unavailable (default 5000 ms). */
   readonly connectionTimeoutMillis?: number;
-  /** Errors of idle pooled connections (the pool drops the connection; the next query reports). */
+  /** Errors of pooled connections, idle or checked out (the connection is dropped; the next query reports). */
   readonly onIdleError?: (error: Error) => void;
+  /** Server-side statement timeout: a statement running longer is cancelled and answers unavailable (default 5000 ms). */
+  readonly statementTimeoutMs?: number;
 }
+
+/** DB_STATEMENT_TIMEOUT_MS default: a stalled Postgres fails a call within this, never holds it open. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 
 const CONNECTION_ERROR_CODES = new Set([
   "ECONNREFUSED",
@@ -57,9 +62,15 @@ export function isConnectionError(e: unknown): boolean {
   );
 }
 
+/** 57014 query_canceled: the statement timeout (or a cancel) stopped the statement. */
+function isTimeout(e: unknown): boolean {
+  return e instanceof Error && (e as { code?: unknown }).code === "57014";
+}
+
 function mapError(e: unknown): unknown {
   if (e instanceof DomainError) return e;
   if (isConnectionError(e)) return unavailable("storage.database_unavailable", "database", e);
+  if (isTimeout(e)) return unavailable("storage.database_timeout", "database", e);
   return e;
 }
 
@@ -85,12 +96,17 @@ function clientQueryable(client: pg.PoolClient | pg.Pool): Queryable {
 
 /** A Postgres database behind a pg pool. Connection failures surface as DomainError unavailable. */
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
+    statement_timeout: statementTimeoutMs,
+    // A transaction left open by a stalled caller must not hold locks (the audit chain lock) for long.
+    idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 2, 1000),
   });
-  pool.on("error", (error) => options.onIdleError?.(error));
+  const onError = (error: Error): void => options.onIdleError?.(error);
+  pool.on("error", onError);
   const direct = clientQueryable(pool);
   return {
     kind: "postgres",
@@ -103,20 +119,33 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
       } catch (e) {
         throw mapError(e);
       }
+      // While checked out, the pool's own error listener is off: a backend terminated between statements
+      // (failover, pooler restart) emits "error" here, and without a listener the process would exit.
+      let broken: Error | undefined;
+      const onClientError = (error: Error): void => {
+        broken = error;
+        onError(error);
+      };
+      client.on("error", onClientError);
+      const release = (destroy?: Error | boolean): void => {
+        client.off("error", onClientError);
+        client.release(destroy ?? broken);
+      };
       const tx = clientQueryable(client);
       try {
         await tx.execScript("BEGIN");
         const result = await fn(tx);
         await tx.execScript("COMMIT");
-        client.release();
+        release();
         return result;
       } catch (e) {
         try {
+          if (broken !== undefined) throw broken;
           await client.query("ROLLBACK");
-          client.release();
+          release();
         } catch (rollbackError) {
           // The connection is in an unknown state: destroy it instead of returning it to the pool.
-          client.release(rollbackError instanceof Error ? rollbackError : true);
+          release(rollbackError instanceof Error ? rollbackError : true);
         }
         throw mapError(e);
       }

@@ -1,8 +1,7 @@
 /** The admin+jwt format: typ, audience, claims, and the checks a verified payload must still pass. */
-import type { JWTPayload } from "jose";
+import type { AdminClaims } from "../tokens/index.js";
 import { isId } from "../ids.js";
 
-export const ADMIN_JWT_TYP = "admin+jwt";
 export const ADMIN_SCOPE = "admin";
 /** Hard ceiling for any admin JWT lifetime (15 minutes). */
 export const ADMIN_JWT_MAX_TTL_SECONDS = 900;
@@ -14,34 +13,27 @@ export function adminAudience(issuerUrl: string): string {
 }
 
 /** The claims of an admin JWT as this service writes them. */
-export interface AdminJwtClaims {
-  readonly iss: string;
-  readonly aud: string;
-  readonly sub: string;
-  readonly scope: typeof ADMIN_SCOPE;
-  readonly org_id?: string;
-  readonly jti: string;
-  readonly iat: number;
-  readonly exp: number;
-  readonly cnf: { readonly "x5t#S256": string };
+export type AdminJwtClaims = AdminClaims & { readonly scope: typeof ADMIN_SCOPE };
+
+export interface AdminJwtExpectation {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly nowMs: number;
+  readonly maxTtlSeconds: number;
 }
 
-/** The fields of a signature-checked payload, or why it is not an admin JWT this service would have issued. */
+/** The fields of a signature-checked admin JWT, or why it is not one this service would accept now. */
 export function readAdminClaims(
-  payload: JWTPayload,
-  maxTtlSeconds: number,
-): { sub: string; jti: string; orgId: string | undefined; thumbprint: string } | { problem: string } {
-  const { sub, jti, iat, exp } = payload;
-  const scope = payload["scope"];
-  const orgId = payload["org_id"];
-  const cnf = payload["cnf"];
-  if (typeof sub !== "string" || sub === "") return { problem: "sub missing" };
-  if (typeof jti !== "string" || jti === "") return { problem: "jti missing" };
-  if (scope !== ADMIN_SCOPE) return { problem: "scope is not admin" };
-  if (typeof iat !== "number" || typeof exp !== "number" || exp <= iat) return { problem: "iat/exp invalid" };
-  if (exp - iat > maxTtlSeconds) return { problem: "lifetime above the maximum" };
-  if (orgId !== undefined && (typeof orgId !== "string" || !isId("org", orgId))) return { problem: "org_id invalid" };
-  const thumbprint = typeof cnf === "object" && cnf !== null ? (cnf as Record<string, unknown>)["x5t#S256"] : undefined;
-  if (typeof thumbprint !== "string" || thumbprint === "") return { problem: "cnf x5t#S256 missing" };
-  return { sub, jti, orgId, thumbprint };
+  c: AdminClaims,
+  expect: AdminJwtExpectation,
+): { sub: string; jti: string; orgId: string | undefined; thumbprint: string } | { problem: string; expired: boolean } {
+  const problem = (why: string, expired = false) => ({ problem: why, expired });
+  if (c.iss !== expect.issuer) return problem("iss is not this service");
+  if (c.aud !== expect.audience) return problem("aud is not the admin audience");
+  if (c.exp * 1000 <= expect.nowMs) return problem("expired", true);
+  if (c.scope !== ADMIN_SCOPE) return problem("scope is not admin");
+  if (c.exp <= c.iat) return problem("iat/exp invalid");
+  if (c.exp - c.iat > expect.maxTtlSeconds) return problem("lifetime above the maximum");
+  if (c.org_id !== undefined && !isId("org", c.org_id)) return problem("org_id invalid");
+  return { sub: c.sub, jti: c.jti, orgId: c.org_id, thumbprint: c.cnf["x5t#S256"] };
 }

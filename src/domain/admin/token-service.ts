@@ -1,16 +1,14 @@
 /** AdminTokenService: admin API key -> certificate-bound admin+jwt (ExchangeToken), and admin JWT checks per request. */
-import { createPublicKey, randomBytes, type JsonWebKey, type KeyObject } from "node:crypto";
-import { errors as joseErrors, jwtVerify } from "jose";
+import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { DomainError, invalidField } from "../errors.js";
 import { isId } from "../ids.js";
-import { signJwt } from "../issuer/jws.js";
+import { ADMIN, checkToken, signToken, verificationKey, type VerificationKey } from "../tokens/index.js";
 import type { Signer } from "../issuer/signer.js";
 import type { AdminPrincipal, Peer } from "../peer.js";
 import {
   ADMIN_JWT_MAX_TTL_SECONDS,
   ADMIN_JWT_MIN_TTL_SECONDS,
-  ADMIN_JWT_TYP,
   ADMIN_SCOPE,
   adminAudience,
   readAdminClaims,
@@ -53,7 +51,7 @@ function unauthenticated(code: string, message: string, cause?: unknown): Domain
 /** Issues and checks admin JWTs. One instance per process (it holds the failure window). */
 export class AdminTokenService implements AdminAuthenticator, AdminTokenExchanger {
   readonly #options: AdminTokenServiceOptions;
-  readonly #verifyKey: KeyObject;
+  readonly #verifyKey: VerificationKey;
   readonly #audience: string;
   readonly #limiter: FailureLimiter;
   readonly #apiKeyHashes: readonly Uint8Array[];
@@ -70,7 +68,7 @@ export class AdminTokenService implements AdminAuthenticator, AdminTokenExchange
     }
     this.#options = options;
     this.#apiKeyHashes = options.apiKeyHashes.map((h) => Uint8Array.from(h));
-    this.#verifyKey = createPublicKey({ key: { ...options.signer.publicJwk } as JsonWebKey, format: "jwk" });
+    this.#verifyKey = verificationKey(options.signer.publicJwk);
     this.#audience = adminAudience(options.issuerUrl);
     this.#limiter = new FailureLimiter(options.clock, options.failureLimit ?? { maxFailures: 5, windowMs: 60_000 });
   }
@@ -117,7 +115,7 @@ export class AdminTokenService implements AdminAuthenticator, AdminTokenExchange
       exp: iat + ttlSeconds,
       cnf: { "x5t#S256": peer.certThumbprint },
     };
-    const token = await signJwt(this.#options.signer, { typ: ADMIN_JWT_TYP }, { ...claims });
+    const token = await signToken(ADMIN, this.#options.signer, claims);
     this.#emit("token_issued", peer, requestId, undefined);
     return {
       token,
@@ -146,26 +144,16 @@ export class AdminTokenService implements AdminAuthenticator, AdminTokenExchange
       const error = unauthenticated("admin.token_invalid", "authorization must be a bearer admin token");
       throw this.#report("jwt_invalid", peer, requestId, error);
     }
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(match[1]!, this.#verifyKey, {
-        algorithms: ["ES256"],
-        typ: ADMIN_JWT_TYP,
-        issuer: this.#options.issuerUrl,
-        audience: this.#audience,
-        currentDate: new Date(this.#options.clock.nowMs()),
-        requiredClaims: ["iat", "exp", "jti", "sub"],
-      }));
-    } catch (e) {
-      const error =
-        e instanceof joseErrors.JWTExpired
-          ? unauthenticated("admin.token_expired", "admin token expired", e)
-          : unauthenticated("admin.token_invalid", "invalid admin token", e);
-      throw this.#report("jwt_invalid", peer, requestId, error);
-    }
-    const claims = readAdminClaims(payload, this.#options.maxTtlSeconds);
+    const signerKid = this.#options.signer.kid;
+    // One admin-token key: a token without a kid names it too.
+    const checked = checkToken(ADMIN, match[1]!, (kid) => (kid === undefined || kid === signerKid ? this.#verifyKey : undefined));
+    const claims = checked.ok
+      ? readAdminClaims(checked.claims, { issuer: this.#options.issuerUrl, audience: this.#audience, nowMs: this.#options.clock.nowMs(), maxTtlSeconds: this.#options.maxTtlSeconds })
+      : { problem: checked.detail, expired: false };
     if ("problem" in claims) {
-      const error = unauthenticated("admin.token_invalid", "invalid admin token", new Error(claims.problem));
+      const error = claims.expired
+        ? unauthenticated("admin.token_expired", "admin token expired")
+        : unauthenticated("admin.token_invalid", "invalid admin token", new Error(claims.problem));
       throw this.#report("jwt_invalid", peer, requestId, error);
     }
     if (peer === undefined || peer.certThumbprint !== claims.thumbprint || peer.identity !== claims.sub) {

@@ -1,17 +1,10 @@
 /** Agent credentials (typ agent-cred+jwt): issuing, and the Verify path's cached check against the published keys. */
-import { createHash } from "node:crypto";
-import { compactVerify, importJWK } from "jose";
-import type { CryptoKey } from "jose";
 import type { Clock } from "../clock.js";
-import { invalidField } from "../errors.js";
 import { newId } from "../ids.js";
-import { parseCompactJws, parseJsonObject } from "../keys/compact-jws.js";
+import { answerFault, checkToken, CREDENTIAL, signToken, tokenHash, verificationKey, type TokenRefusal } from "../tokens/index.js";
 import type { IssuerKeySet } from "./key-set.js";
-import { signJwt } from "./jws.js";
 import { BoundedLru } from "./lru.js";
 import type { Signer } from "./signer.js";
-
-export const CREDENTIAL_TYP = "agent-cred+jwt";
 
 /** The agent facts a credential binds. */
 export interface CredentialSubject {
@@ -50,21 +43,17 @@ export async function issueCredential(signer: Signer, input: IssueCredentialInpu
   const iat = Math.floor(input.nowMs / 1000);
   const exp = iat + input.ttlSeconds;
   const jti = newId("crd");
-  const token = await signJwt(
-    signer,
-    { typ: CREDENTIAL_TYP },
-    {
-      iss: input.issuer,
-      sub: input.agent.id,
-      org_id: input.agent.orgId,
-      cnf: { jkt: input.agent.keyThumbprint },
-      cap_hash: input.agent.manifestHash,
-      iat,
-      nbf: iat,
-      exp,
-      jti,
-    },
-  );
+  const token = await signToken(CREDENTIAL, signer, {
+    iss: input.issuer,
+    sub: input.agent.id,
+    org_id: input.agent.orgId,
+    cnf: { jkt: input.agent.keyThumbprint },
+    cap_hash: input.agent.manifestHash,
+    iat,
+    nbf: iat,
+    exp,
+    jti,
+  });
   return { token, jti, kid: signer.kid, issuedAtMs: iat * 1000, expiresAtMs: exp * 1000 };
 }
 
@@ -79,12 +68,7 @@ export interface CredentialClaims {
   readonly kid: string;
 }
 
-export type CredentialRejection =
-  | "bad_signature"
-  | "expired"
-  | "not_yet_valid"
-  | "wrong_token_type"
-  | "unknown_issuer_key";
+export type CredentialRejection = TokenRefusal | "expired" | "not_yet_valid";
 
 export type CredentialCheck =
   | { readonly ok: true; readonly claims: CredentialClaims }
@@ -104,20 +88,14 @@ export interface CredentialVerifierOptions {
   readonly cacheSize?: number;
 }
 
-export const INVALID_CREDENTIAL = "credential.malformed";
-
 /**
- * Checks credentials against the PUBLISHED issuer keys only. The alg comes from the issuer key record, never
- * from the token; typ must be exactly agent-cred+jwt. Positive results are cached by SHA-256 of the token
+ * Checks credentials against the PUBLISHED issuer keys only, through the token table (CREDENTIAL row): the alg
+ * comes from the issuer key record, never from the token. Positive results are cached by SHA-256 of the token
  * bytes until exp and the whole cache is flushed on any key-set change (rotation, revoke, refresh).
- *
- * Reasons: a token whose kid is absent or not published -> unknown_issuer_key; another typ, or a token signed
- * by our key that lacks the credential claims or names another iss -> wrong_token_type; alg differing from
- * the key's, or a signature that does not verify -> bad_signature.
+ * Beyond the table's answers: another iss -> wrong_token_type; nbf/exp outside the leeway -> not_yet_valid/expired.
  */
 export class CredentialVerifier {
   private readonly cache: BoundedLru<string, CredentialClaims>;
-  private readonly keys = new Map<string, Promise<CryptoKey | Uint8Array>>();
   private readonly leewayMs: number;
   private readonly unsubscribe: () => void;
 
@@ -132,10 +110,9 @@ export class CredentialVerifier {
     return this.cache.size;
   }
 
-  /** Drops every cached result and imported key. */
+  /** Drops every cached result. */
   flush(): void {
     this.cache.clear();
-    this.keys.clear();
   }
 
   /** Stops listening to the key set. */
@@ -149,70 +126,34 @@ export class CredentialVerifier {
    * @throws DomainError invalid_argument when `token` is not a compact JWS or is longer than 8 KiB.
    */
   async check(token: string, field = "credential"): Promise<CredentialCheck> {
-    const parts = parseCompactJws(token);
-    if (typeof parts === "string") throw invalidField(INVALID_CREDENTIAL, field, parts);
     const nowMs = this.options.clock.nowMs();
-    const cacheKey = createHash("sha256").update(token).digest("base64url");
+    const cacheKey = tokenHash(token);
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) {
       if (nowMs < cached.exp * 1000 + this.leewayMs) return { ok: true, claims: cached };
       this.cache.delete(cacheKey);
       return { ok: false, reason: "expired" };
     }
-    const { header } = parts;
-    if (header.typ !== CREDENTIAL_TYP) return { ok: false, reason: "wrong_token_type" };
-    if (typeof header.kid !== "string") return { ok: false, reason: "unknown_issuer_key" };
-    const record = this.options.keySet.findPublished(header.kid);
-    if (record === undefined) return { ok: false, reason: "unknown_issuer_key" };
-    if (header.alg !== record.alg) return { ok: false, reason: "bad_signature" };
-    try {
-      await compactVerify(token, await this.importKey(record.kid), { algorithms: [record.alg] });
-    } catch {
-      return { ok: false, reason: "bad_signature" };
-    }
-    const payload = parseJsonObject(parts.payloadBytes);
-    const claims = payload === undefined ? undefined : credentialClaims(payload, record.kid);
-    if (claims === undefined || payload?.iss !== this.options.issuer) return { ok: false, reason: "wrong_token_type" };
-    if (nowMs < claims.nbf * 1000 - this.leewayMs) return { ok: false, reason: "not_yet_valid" };
-    if (nowMs >= claims.exp * 1000 + this.leewayMs) return { ok: false, reason: "expired" };
+    const keySet = this.options.keySet;
+    const checked = checkToken(CREDENTIAL, token, (kid) => {
+      const record = kid === undefined ? undefined : keySet.findPublished(kid);
+      return record === undefined ? undefined : verificationKey(record.publicJwk);
+    });
+    if (!checked.ok) return { ok: false, reason: answerFault(CREDENTIAL, checked, field) };
+    const c = checked.claims;
+    if (c.iss !== this.options.issuer) return { ok: false, reason: "wrong_token_type" };
+    if (nowMs < c.nbf * 1000 - this.leewayMs) return { ok: false, reason: "not_yet_valid" };
+    if (nowMs >= c.exp * 1000 + this.leewayMs) return { ok: false, reason: "expired" };
     const result: CredentialClaims = {
-      agentId: claims.agentId,
-      orgId: claims.orgId,
-      jkt: claims.jkt,
-      capHash: claims.capHash,
-      exp: claims.exp,
-      jti: claims.jti,
-      kid: claims.kid,
+      agentId: c.sub,
+      orgId: c.org_id,
+      jkt: c.cnf.jkt,
+      capHash: c.cap_hash,
+      exp: c.exp,
+      jti: c.jti,
+      kid: checked.kid ?? "",
     };
     this.cache.set(cacheKey, result);
     return { ok: true, claims: result };
   }
-
-  private importKey(kid: string): Promise<CryptoKey | Uint8Array> {
-    let key = this.keys.get(kid);
-    if (key === undefined) {
-      const record = this.options.keySet.findPublished(kid);
-      if (record === undefined) throw new Error(`issuer key ${kid} is not published`);
-      key = importJWK(record.publicJwk, record.alg);
-      this.keys.set(kid, key);
-      key.catch(() => this.keys.delete(kid));
-    }
-    return key;
-  }
-}
-
-function credentialClaims(
-  payload: Readonly<Record<string, unknown>>,
-  kid: string,
-): (CredentialClaims & { nbf: number }) | undefined {
-  const { sub, org_id, cnf, cap_hash, exp, nbf, jti } = payload;
-  const jkt = typeof cnf === "object" && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
-  if (typeof sub !== "string" || typeof org_id !== "string" || typeof jkt !== "string") return undefined;
-  if (typeof cap_hash !== "string" || typeof jti !== "string") return undefined;
-  if (!isSeconds(exp) || !isSeconds(nbf)) return undefined;
-  return { agentId: sub, orgId: org_id, jkt, capHash: cap_hash, exp, nbf, jti, kid };
-}
-
-function isSeconds(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }

@@ -2,7 +2,7 @@
 import { createPublicKey } from "node:crypto";
 import { invalidField } from "../errors.js";
 import type { AgentPublicJwk } from "../model.js";
-import { decodeBase64urlStrict } from "./base64url.js";
+import { decodeBase64urlStrict } from "../tokens/index.js";
 import { checkEd25519PublicKey } from "./ed25519-point.js";
 
 /** Stable error code of every refused agent key. */

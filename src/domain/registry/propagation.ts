@@ -1,7 +1,7 @@
 /** After-commit propagation of an agent change to every verifier replica: the shared state version, then pub/sub. */
 import { DomainError } from "../errors.js";
-import type { ReplayGate } from "../verify/gate.js";
-import type { InvalidationBus } from "../verify/invalidation.js";
+import type { AgentVersionSink } from "../verify/index.js";
+import type { InvalidationBus } from "../verify/index.js";
 
 /**
  * Tells verifiers that an agent changed. The shared version is written first: even when the pub/sub message
@@ -11,7 +11,7 @@ import type { InvalidationBus } from "../verify/invalidation.js";
  */
 export class AgentChangePropagator {
   constructor(
-    private readonly gate: Pick<ReplayGate, "setAgentVersion">,
+    private readonly gate: AgentVersionSink,
     private readonly bus: InvalidationBus,
   ) {}
 

@@ -5,9 +5,8 @@ import type { IssuedCredential } from "../issuer/credentials.js";
 import type { Agent } from "../model.js";
 import type { Actor } from "../peer.js";
 import type { UnitOfWork } from "../storage.js";
-import { nonceTtlMsFor, type ReplayGate } from "../verify/gate.js";
-import { PROOF_TYP, readProofClaims, verifyAgentJws, withinSkew } from "../verify/proof.js";
-import { tokenHash } from "../verify/syntax.js";
+import { answerFault, checkToken, PROOF, tokenHash, verificationKey } from "../tokens/index.js";
+import { nonceTtlMsFor, withinWindow, type Admission, type AgentVersionSink } from "../verify/index.js";
 import { requireAdminFor } from "./access.js";
 import type { AgentService } from "./agent-service.js";
 import type { CredentialMinting } from "./credential-minting.js";
@@ -25,7 +24,7 @@ export interface RenewalDeps {
   readonly clock: Clock;
   readonly agents: AgentService;
   readonly minting: CredentialMinting;
-  readonly gate: ReplayGate;
+  readonly gate: Admission & AgentVersionSink;
   readonly serviceAudience: string;
   readonly proofSkewSeconds: number;
   /** Renewals allowed per agent per minute (shares the agent's limit window keyspace with nothing else). */
@@ -60,11 +59,13 @@ export class CredentialRenewal {
       throw new DomainError("unauthenticated", "credential.renewal_refused", `renewal proof refused: ${why}`);
     };
     if (agent.status !== "active") refuse("agent is revoked");
-    const signed = await verifyAgentJws(proof, agent.publicJwk, PROOF_TYP, "proof");
-    if (!signed.ok) refuse(signed.reason);
-    const claims = readProofClaims(signed.ok ? signed.payload : {}, "proof");
+    const key = verificationKey(agent.publicJwk);
+    const checked = checkToken(PROOF, proof, () => key);
+    if (!checked.ok) return refuse(answerFault(PROOF, checked, "proof"));
+    const claims = checked.claims;
     const nowMs = this.deps.clock.nowMs();
-    if (!withinSkew(claims.iat, nowMs, this.deps.proofSkewSeconds)) refuse("stale_proof");
+    const window = { maxAgeSeconds: this.deps.proofSkewSeconds, futureSkewSeconds: this.deps.proofSkewSeconds };
+    if (!withinWindow(claims.iat, nowMs, window)) refuse("stale_proof");
     if (claims.aud !== this.deps.serviceAudience) refuse("audience_mismatch");
     if (claims.op !== RENEWAL_OP || claims.scope !== RENEWAL_SCOPE || claims.amt !== 0) refuse("request_mismatch");
     if (claims.ath !== renewalAth(agent.id)) refuse("credential_mismatch");

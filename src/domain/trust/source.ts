@@ -22,9 +22,14 @@ export class CachedTrustStateSource implements TrustStateSource {
   ) {}
 
   async load(agentId: string): Promise<TrustState | undefined> {
-    const now = this.clock.nowMs();
     const hit = this.entries.get(agentId);
-    if (hit !== undefined && now - hit.atMs < this.ttlMs) return hit.state;
+    if (hit !== undefined && this.clock.nowMs() - hit.atMs < this.ttlMs) return hit.state;
+    return this.reload(agentId);
+  }
+
+  /** Reads the stored state bypassing the cache, and caches it. */
+  async reload(agentId: string): Promise<TrustState | undefined> {
+    const now = this.clock.nowMs();
     const state = await this.source.load(agentId);
     this.entries.delete(agentId);
     this.entries.set(agentId, { state, atMs: now });

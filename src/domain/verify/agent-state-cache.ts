@@ -1,16 +1,13 @@
 /** Bounded in-process cache of AgentState, loaded through a port and invalidated by the bus. */
 import type { AgentState } from "../model.js";
 import type { Invalidation, InvalidationBus, InvalidationSubscription } from "./invalidation.js";
+import type { AgentStates, AgentVersionSink } from "./ports.js";
 
 /** Reads an agent's current state from the database (the registry's storage). */
 export interface AgentStateLoader {
   load(agentId: string): Promise<AgentState | undefined>;
 }
 
-/** Records a freshly loaded version in the shared store (ReplayGate.setAgentVersion fits). */
-export interface AgentVersionSink {
-  setAgentVersion(agentId: string, version: number): Promise<void>;
-}
 
 export interface AgentStateCacheOptions {
   /** Most agents kept (least recently used are dropped); default 10 000. */
@@ -21,7 +18,7 @@ export interface AgentStateCacheOptions {
  * Agent states by id, least recently used dropped past maxEntries. Only found agents are cached. A load
  * in progress is shared by concurrent callers; an invalidation during a load discards its result.
  */
-export class AgentStateCache {
+export class AgentStateCache implements AgentStates {
   private readonly entries = new Map<string, AgentState>();
   private readonly loading = new Map<string, Promise<AgentState | undefined>>();
   private readonly maxEntries: number;

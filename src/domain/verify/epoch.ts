@@ -1,6 +1,10 @@
 /** Start-up epoch of the replay store: no refusal window on a clean start, a full one when proofs may be lost. */
-import type { AuditReader } from "../storage.js";
-import type { ReplayGate } from "./gate.js";
+import type { ReplayEpoch } from "./ports.js";
+
+/** The audit log as the epoch reads it: is there any event of `action` since startMs? */
+export interface NonceUseLog {
+  list(filter: { action: string; startMs: number; pageSize: number }): Promise<{ readonly items: readonly unknown[] }>;
+}
 
 /** Audit actions that mean a proof nonce was consumed (decisions, and credential renewals by proof). */
 export const NONCE_CONSUMING_ACTIONS = ["verify.decision", "handshake.decision", "credential.issued"] as const;
@@ -13,8 +17,8 @@ export const NONCE_CONSUMING_ACTIONS = ["verify.decision", "handshake.decision",
  * The store keeps an existing epoch (initEpoch is SET NX).
  */
 export async function initReplayEpoch(
-  gate: Pick<ReplayGate, "initEpoch">,
-  audit: Pick<AuditReader, "list">,
+  gate: ReplayEpoch,
+  audit: NonceUseLog,
   nowMs: number,
   skewSeconds: number,
 ): Promise<{ readonly epochMs: number; readonly recentConsumption: boolean }> {

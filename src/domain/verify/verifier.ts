@@ -1,35 +1,23 @@
-/** The Verify orchestrator: DESIGN.md section 4, step by step, returning a decision (or a DomainError for envelope faults). */
-import { isDomainError, invalidFields, type FieldViolation } from "../errors.js";
+/** Verify: DESIGN.md section 4 read top to bottom, one named step per line; a decision, or a DomainError for envelope faults. */
+import type { FieldViolation } from "../errors.js";
+import { isDomainError } from "../errors.js";
+import type { AgentState } from "../model.js";
+import { PROOF, type ProofClaims } from "../tokens/index.js";
 import type { TrustScore } from "../trust/score.js";
-import {
-  audiencesOf,
-  grantedScopes,
-  passGate,
-  recordDecision,
-  resolveSubject,
-  stateRefusal,
-  trustOf,
-  withAgentState,
-  type Presented,
-  type Subject,
-} from "./binding.js";
-import type { VerifierDeps } from "./deps.js";
-import type { LimitedEndpoint } from "./ports.js";
 import { checkPolicy } from "./policy.js";
-import { checkProofClaims, readProofClaims, verifyAgentJws, PROOF_TYP, type ProofClaims } from "./proof.js";
 import type { Reason, ReasonCode, RefusalCode } from "./reasons.js";
-import { isCurrency, isScope, tokenFault } from "./syntax.js";
+import { done, STALE, type Attempt } from "./steps/agent-binding.js";
+import type { DecisionOutcome } from "./steps/decision-log.js";
+import { takeGuard, type VerifySteps } from "./steps/index.js";
+import { checkRequestedAction, checkTokenField, throwViolations, type RequestedAction } from "./steps/input-bounds.js";
+import type { Presented, Subject } from "./steps/subject.js";
 
-export interface VerifyInput {
+export interface VerifyInput extends RequestedAction {
   /** The relying party: the mTLS peer identity. */
   readonly caller: string;
   /** The credential or session token; undefined when the request set neither. */
   readonly presented: Presented | undefined;
   readonly proof: string;
-  readonly scope: string;
-  readonly operation: string;
-  readonly amountMinor: bigint;
-  readonly currency: string;
   /** The request id, written with the decision to the audit log. */
   readonly requestId?: string;
 }
@@ -42,122 +30,91 @@ export interface VerifyDecision {
   readonly orgId: string | undefined;
   /** The agent's granted scopes (for a session, the session's scopes still granted); empty when refused. */
   readonly grantedScopes: readonly string[];
-  /** Set when valid. */
+  /** Every answer about a known agent carries its trust score, refusals included. */
   readonly trust: TrustScore | undefined;
   readonly decisionId: string;
 }
 
-/** Envelope checks (INVALID_ARGUMENT naming each wrong field, proto field names). */
+interface Outcome extends DecisionOutcome {
+  readonly granted: readonly string[];
+}
+
+/** Step 1: envelope checks (INVALID_ARGUMENT naming each wrong field, proto field names). */
 export function boundVerifyInput(input: VerifyInput): void {
   const v: FieldViolation[] = [];
-  if (input.presented === undefined) {
-    v.push({ field: "credential", description: "credential or session_token required" });
-  } else {
-    const fault = tokenFault(input.presented.token);
-    if (fault !== undefined) v.push({ field: input.presented.kind === "credential" ? "credential" : "session_token", description: fault });
-  }
-  const proofFault = tokenFault(input.proof);
-  if (proofFault !== undefined) v.push({ field: "proof", description: proofFault });
-  if (!isScope(input.scope)) v.push({ field: "scope", description: "must match [A-Za-z0-9._:/-]{1,128}" });
-  if (!isScope(input.operation)) v.push({ field: "operation", description: "must match [A-Za-z0-9._:/-]{1,128}" });
-  if (input.amountMinor < 0n) v.push({ field: "amount_minor", description: "must be >= 0" });
-  else if (input.amountMinor > BigInt(Number.MAX_SAFE_INTEGER)) v.push({ field: "amount_minor", description: "too large" });
-  if (input.currency === "") {
-    if (input.amountMinor > 0n) v.push({ field: "currency", description: "required when amount_minor > 0" });
-  } else if (!isCurrency(input.currency)) {
-    v.push({ field: "currency", description: "must be an ISO 4217 code (three upper-case letters)" });
-  }
-  const error = invalidFields("verify.invalid_request", v);
-  if (error !== undefined) throw error;
+  if (input.presented === undefined) v.push({ field: "credential", description: "credential or session_token required" });
+  else checkTokenField(v, input.presented.kind === "credential" ? "credential" : "session_token", input.presented.token);
+  checkTokenField(v, "proof", input.proof);
+  checkRequestedAction(v, input);
+  throwViolations("verify.invalid_request", v);
 }
 
-interface Outcome {
-  readonly reason: RefusalCode | "verified";
-  readonly subject: Subject | undefined;
-  readonly granted: readonly string[];
-  readonly trust: TrustScore | undefined;
-  readonly jti: string | undefined;
-}
-
-/** The coarse per-caller guard; a refusal counts as a rate-limit hit on its endpoint. */
-export function takeGuard(deps: VerifierDeps, caller: string, endpoint: LimitedEndpoint): void {
-  try {
-    deps.guard.take(caller);
-  } catch (e) {
-    if (isDomainError(e) && e.kind === "resource_exhausted") deps.metrics.rateLimited(endpoint);
-    throw e;
-  }
+/** The signed request must be the one the relying party asks about (step 5, last check). */
+export function requestMismatch(claims: ProofClaims, action: RequestedAction): boolean {
+  return claims.scope !== action.scope || claims.op !== action.operation || BigInt(claims.amt) !== action.amountMinor || claims.cur !== action.currency;
 }
 
 export class Verifier {
-  constructor(private readonly deps: VerifierDeps) {}
+  constructor(private readonly steps: VerifySteps) {}
 
   /**
    * Decides one Verify request. Throws DomainError for invalid_argument (envelope), resource_exhausted
    * (caller guard or rate limits, with retryAfterMs) and unavailable (stores down: fail closed).
    */
   async verify(input: VerifyInput): Promise<VerifyDecision> {
-    const mono = this.deps.monotonicMs ?? (() => performance.now());
-    const started = mono();
+    const started = performance.now();
     try {
       const decision = await this.decide(input);
-      this.deps.metrics.verifyResult(decision.valid ? "valid" : "invalid", decision.reasonCode, (mono() - started) / 1000);
+      this.steps.metrics.verifyResult(decision.valid ? "valid" : "invalid", decision.reasonCode, (performance.now() - started) / 1000);
       return decision;
     } catch (e) {
-      this.deps.metrics.verifyResult("error", isDomainError(e) ? e.kind : "internal", (mono() - started) / 1000);
+      this.steps.metrics.verifyResult("error", isDomainError(e) ? e.kind : "internal", (performance.now() - started) / 1000);
       throw e;
     }
   }
 
   private async decide(input: VerifyInput): Promise<VerifyDecision> {
-    boundVerifyInput(input);
-    takeGuard(this.deps, input.caller, "verify");
+    const steps = this.steps;
+    boundVerifyInput(input); // 1
+    takeGuard(steps, input.caller, "verify"); // 2
     const presented = input.presented as Presented;
-    const outcome = await this.evaluate(input, presented);
-    const answer = await recordDecision(this.deps, "verify", input, outcome, {
+    const resolved = await steps.subjects.resolve(presented, input.caller); // 3
+    const outcome: Outcome = resolved.ok
+      ? await steps.binding.decide<Outcome>(resolved.subject, () => refusal("unknown_agent", resolved.subject), (state) =>
+          this.againstState(input, presented, resolved.subject, state),
+        ) // 4-8
+      : refusal(resolved.reason, undefined);
+    const answer = await steps.log.record("verify", input, outcome, {
       scope: input.scope,
       operation: input.operation,
       amountMinor: input.amountMinor,
       currency: input.currency,
       requestedScopes: undefined,
-    });
+    }); // 9
     return { ...answer, grantedScopes: outcome.granted };
   }
 
-  private async evaluate(input: VerifyInput, presented: Presented): Promise<Outcome> {
-    const deps = this.deps;
-    const resolved = await resolveSubject(deps, presented, input.caller);
-    if (!resolved.ok) return { reason: resolved.reason, subject: undefined, granted: [], trust: undefined, jti: undefined };
-    const subject = resolved.subject;
-    const refuse = (reason: RefusalCode, jti?: string): Outcome => ({ reason, subject, granted: [], trust: undefined, jti });
-    return withAgentState<Outcome>(deps, subject, () => refuse("unknown_agent"), async (state) => {
-      // Every answer about a known agent carries its trust score, refusals included.
-      const refuseKnown = async (reason: RefusalCode, jti?: string) =>
-        ({ kind: "done", value: { ...refuse(reason, jti), trust: await trustOf(deps, state) } }) as const;
-      const bound = stateRefusal(state, subject);
-      if (bound !== undefined) return refuseKnown(bound);
-      const signed = await verifyAgentJws(input.proof, state.publicJwk, PROOF_TYP, "proof");
-      if (!signed.ok) return refuseKnown(signed.reason);
-      const claims: ProofClaims = readProofClaims(signed.payload);
-      const claimRefusal = checkProofClaims(claims, {
-        presentedToken: presented.token,
-        audiences: audiencesOf(deps, input.caller),
-        scope: input.scope,
-        operation: input.operation,
-        amountMinor: input.amountMinor,
-        currency: input.currency,
-        nowMs: deps.clock.nowMs(),
-        skewSeconds: deps.settings.skewSeconds,
-      });
-      if (claimRefusal !== undefined) return refuseKnown(claimRefusal, claims.jti);
-      const gate = await passGate(deps, "verify", input.caller, state, claims.jti, claims.iat);
-      if (gate.kind === "stale") return { kind: "stale" };
-      if (gate.kind === "refused") return refuseKnown(gate.reason, claims.jti);
-      const granted = grantedScopes(state, subject);
-      const policyRefusal = checkPolicy(state.capabilities, granted, input);
-      if (policyRefusal !== undefined) return refuseKnown(policyRefusal, claims.jti);
-      const trust = await trustOf(deps, state);
-      return { kind: "done", value: { reason: "verified", subject, granted, trust, jti: claims.jti } };
-    });
+  /** Steps 4 to 8 against one agent state; "stale" when the gate saw a newer state version. */
+  private async againstState(input: VerifyInput, presented: Presented, subject: Subject, state: AgentState): Promise<Attempt<Outcome>> {
+    const steps = this.steps;
+    const refuse = async (reason: RefusalCode, jti?: string) => done({ ...refusal(reason, subject, jti), trust: await steps.trust.score(state) });
+    const bound = steps.binding.refusal(state, subject); // 4
+    if (bound !== undefined) return refuse(bound);
+    const nowMs = steps.clock.nowMs();
+    const proof = steps.proofs.check(PROOF, input.proof, "proof", state, { boundTo: presented.token, audiences: steps.audiencesOf(input.caller), nowMs }); // 5
+    if (!proof.ok) return refuse(proof.reason, proof.jti);
+    if (requestMismatch(proof.claims, input)) return refuse("request_mismatch", proof.claims.jti);
+    const gate = await steps.gate.pass("verify", input.caller, state, proof.claims, nowMs); // 6
+    if (gate.kind === "stale") return STALE;
+    if (gate.kind === "refused") return refuse(gate.reason, proof.claims.jti);
+    const granted = steps.binding.grantedScopes(state, subject);
+    const policy = checkPolicy(state.capabilities, granted, input); // 7
+    if (policy !== undefined) return refuse(policy, proof.claims.jti);
+    const trust = await steps.trust.score(state); // 8
+    return done({ reason: "verified", subject, granted, trust, jti: proof.claims.jti });
   }
+}
+
+function refusal(reason: RefusalCode, subject: Subject | undefined, jti?: string): Outcome {
+  return { reason, subject, granted: [], trust: undefined, jti };
 }

@@ -1,19 +1,21 @@
-/** Envelope parsing of a compact JWS (three base64url parts, a JSON object header) before any crypto. */
+/** Envelope parsing of a compact JWS (three base64url parts, JSON object header and payload) before any crypto. */
 import { decodeBase64urlStrict } from "./base64url.js";
 
-/** Longest token accepted anywhere (credentials, proofs, possession proofs). */
-export const MAX_COMPACT_JWS_BYTES = 8 * 1024;
+/** Longest token accepted anywhere (credentials, proofs, sessions, possession proofs): 8 KiB of ASCII. */
+export const MAX_TOKEN_BYTES = 8 * 1024;
 
-export interface CompactJwsParts {
+export interface CompactJws {
   readonly header: Readonly<Record<string, unknown>>;
-  readonly payloadBytes: Uint8Array;
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** The ASCII bytes the signature covers: base64url(header) "." base64url(payload). */
+  readonly signingInput: Uint8Array;
   readonly signature: Uint8Array;
 }
 
-/** The parsed parts, or a lower-case description of why `token` is not a compact JWS. */
-export function parseCompactJws(token: string): CompactJwsParts | string {
-  if (token.length === 0) return "empty";
-  if (token.length > MAX_COMPACT_JWS_BYTES) return `longer than ${MAX_COMPACT_JWS_BYTES} bytes`;
+/** The parsed token, or a lower-case description of why `token` is not a compact JWS of JSON objects. */
+export function parseCompactJws(token: string): CompactJws | string {
+  if (token.length === 0) return "required";
+  if (token.length > MAX_TOKEN_BYTES) return `at most ${MAX_TOKEN_BYTES} bytes`;
   const parts = token.split(".");
   if (parts.length !== 3) return "not a compact JWS (expected three dot-separated parts)";
   const [h, p, s] = parts as [string, string, string];
@@ -25,7 +27,9 @@ export function parseCompactJws(token: string): CompactJwsParts | string {
   }
   const header = parseJsonObject(headerBytes);
   if (header === undefined) return "not a compact JWS (header is not a JSON object)";
-  return { header, payloadBytes, signature };
+  const payload = parseJsonObject(payloadBytes);
+  if (payload === undefined) return "payload is not a JSON object";
+  return { header, payload, signingInput: Buffer.from(`${h}.${p}`, "ascii"), signature };
 }
 
 /** A JSON object from UTF-8 bytes, or undefined. */

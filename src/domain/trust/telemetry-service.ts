@@ -6,15 +6,15 @@ import { newId } from "../ids.js";
 import type { Agent } from "../model.js";
 import type { Actor } from "../peer.js";
 import type { ReadStores, UnitOfWork } from "../storage.js";
-import { scoreAt, type TrustScore } from "../trust/score.js";
-import { applyEvent, emptyTrustState, type Reporter } from "../trust/state.js";
-import { trustEventFromReport } from "../trust/report.js";
-import { TRUST_MODEL_VERSION } from "../trust/score.js";
-import { requireAdminFor, requireReadAccess, type RelyingPartyOrgs } from "./access.js";
-import type { AgentService } from "./agent-service.js";
-import { requireAgentId } from "./org-service.js";
-import { decodeTrustState, encodeTrustState } from "./trust-state-codec.js";
-import { TOKEN_SYNTAX } from "./validation.js";
+import { TRUST_MODEL_VERSION, type TrustScore } from "./score.js";
+import type { TrustScorer } from "./scorer.js";
+import { applyEvent, emptyTrustState, type Reporter } from "./state.js";
+import { trustEventFromReport } from "./report.js";
+import { requireAdminFor, requireReadAccess, type RelyingPartyOrgs } from "../registry/access.js";
+import type { AgentService } from "../registry/agent-service.js";
+import { requireAgentId } from "../registry/org-service.js";
+import { decodeTrustState, encodeTrustState } from "./state-codec.js";
+import { TOKEN_SYNTAX } from "../registry/validation.js";
 
 const MAX_REPORT_AGE_MS = 30 * 24 * 3600 * 1000;
 const FUTURE_TOLERANCE_MS = 60_000;
@@ -38,10 +38,7 @@ export interface TelemetryServiceDeps {
   readonly clock: Clock;
   readonly agents: AgentService;
   readonly relyingPartyOrgs: RelyingPartyOrgs;
-  /** Called after a report commits, so this replica's cached trust state is dropped. */
-  readonly onReported?: (agentId: string) => void;
-  /** Observes the duration of each trust computation (seconds). */
-  readonly observeCompute?: (seconds: number) => void;
+  readonly scorer: TrustScorer;
 }
 
 export class TelemetryService {
@@ -112,7 +109,6 @@ export class TelemetryService {
         },
       });
     });
-    this.deps.onReported?.(agent.id);
     return { eventId, score: await this.scoreOf(agent) };
   }
 
@@ -123,17 +119,10 @@ export class TelemetryService {
     return this.scoreOf(agent);
   }
 
+  /** Scored from storage (fresh), which also refreshes this replica's cached state after a report. */
   private async scoreOf(agent: Agent): Promise<TrustScore> {
-    const stored = await this.deps.reads.trustState.get(agent.id);
     const org = await this.deps.reads.orgs.get(agent.orgId);
-    const started = process.hrtime.bigint();
-    const state = stored === undefined ? emptyTrustState() : decodeTrustState(stored.state);
-    const score = scoreAt(state, this.deps.clock.nowMs(), {
-      agentCreatedAtMs: agent.createdAtMs,
-      orgTier: org?.tier ?? "unverified",
-    });
-    this.deps.observeCompute?.(Number(process.hrtime.bigint() - started) / 1e9);
-    return score;
+    return this.deps.scorer.score({ agentId: agent.id, createdAtMs: agent.createdAtMs, orgTier: org?.tier ?? "unverified" }, { fresh: true });
   }
 
   /** Admins report as the org (bounded weight); relying parties only about a decision they received. */

@@ -1,6 +1,6 @@
 /** Stores the trust model's state as JSON and reads it back, refusing shapes that are not a TrustState. */
 import type { JsonObject } from "../audit/canonical-json.js";
-import { EMPTY_SUMS, type EvidenceSums, type TrustState } from "../trust/state.js";
+import { EMPTY_SUMS, type EvidenceSums, type TrustState } from "./state.js";
 
 const SUM_KEYS = Object.keys(EMPTY_SUMS) as (keyof EvidenceSums)[];
 
