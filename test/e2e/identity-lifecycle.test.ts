@@ -1,4 +1,5 @@
 /** End to end over mTLS: an agent's whole life (register, JWKS, self renewal, key rotation, capability update, revoke). */
+import { createHash } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ import { databaseTargets, redisTarget } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { PAYMENTS_MANIFEST, newAgentKey, registerAgent, verifyOnce, type RegisteredAgent } from "../support/agents.js";
 import { failureOf } from "../support/errors.js";
+import { getJwksOverHttp } from "../support/wire.js";
 
 describe.each(databaseTargets())("agent lifecycle end to end on $name (redis when TEST_REDIS_URL is set)", (target) => {
   const redis = redisTarget();
@@ -47,6 +49,28 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
     expect(ok.reasonCode).toBe("verified");
     expect(ok.agentId).toBe(agent.agentId);
   });
+
+  it.each(["sidecar", "browser"] as const)(
+    "/.well-known/jwks.json on the %s listener: the GetJwks keys, Cache-Control public, max-age=300, a strong ETag, 304 on If-None-Match",
+    async (listener) => {
+      const res = await getJwksOverHttp(t, listener);
+      expect(res.status).toBe(200);
+      expect(res.headers["cache-control"]).toBe("public, max-age=300");
+      expect(res.headers.etag).toBe(`"${createHash("sha256").update(res.body).digest("base64url")}"`);
+      expect(res.body).toBe((await t.verifier().getJwks({})).jwksJson);
+      const etag = String(res.headers.etag);
+      for (const ifNoneMatch of [etag, `W/${etag}`]) {
+        const again = await getJwksOverHttp(t, listener, { "if-none-match": ifNoneMatch });
+        expect({ status: again.status, body: again.body, etag: again.headers.etag, cache: again.headers["cache-control"] }).toEqual({
+          status: 304,
+          body: "",
+          etag,
+          cache: "public, max-age=300",
+        });
+      }
+      expect((await getJwksOverHttp(t, listener, { "if-none-match": '"stale"' })).status).toBe(200);
+    },
+  );
 
   it("the agent renews its own credential with its certificate and a renewal proof; a replayed proof is refused", async () => {
     const self = t.client(AgentRegistryService, "agent");

@@ -1,5 +1,6 @@
 /** Over-the-wire helpers of the end-to-end tests: extra relying-party certificates, sidecar scrapes, polling. */
 import { readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
 import { join } from "node:path";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -74,4 +75,31 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** An HTTP answer read whole. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** GET /.well-known/jwks.json on the sidecar (plain HTTP) or the browser port (TLS, the dev CA). */
+export async function getJwksOverHttp(t: TestApp, listener: "sidecar" | "browser", headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  if (listener === "sidecar") {
+    const res = await fetch(`http://127.0.0.1:${t.app.server.sidecarPort}/.well-known/jwks.json`, { headers });
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+  }
+  const ca = readFileSync(t.material.caCertFile);
+  const options = { host: "127.0.0.1", servername: "localhost", port: t.app.server.browserPort, path: "/.well-known/jwks.json", ca, headers };
+  return new Promise((resolve, reject) => {
+    const req = request(options, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
