@@ -1,9 +1,8 @@
-/** End to end: bad keys, failed possession proofs, unknown orgs and bad fields are refused naming the field, and write nothing. */
+/** API tier: bad keys, failed possession proofs, unknown orgs and bad fields are refused naming the field, and write nothing. */
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { databaseTargets } from "../support/databases.js";
-import { startTestApp, type TestApp } from "../support/app-harness.js";
+import { openApiHarness, type ApiHarness } from "../support/api-harness.js";
 import { PAYMENTS_MANIFEST, newAgentKey, registerAgent } from "../support/agents.js";
 import { failureOf, violatedFields } from "../support/errors.js";
 
@@ -19,15 +18,15 @@ function expectFieldError(err: ConnectError, field: string): void {
   expect(err.rawMessage).toContain(field);
 }
 
-describe.each(databaseTargets())("bad input end to end on $name", (target) => {
-  let t: TestApp;
-  let admin: Awaited<ReturnType<TestApp["adminClients"]>>;
+describe("bad input through the API tier (router transport, embedded adapters)", () => {
+  let t: ApiHarness;
+  let admin: Awaited<ReturnType<ApiHarness["adminClients"]>>;
   let orgId: string;
   let otherOrgId: string;
   let audience: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ database: target });
+    t = await openApiHarness();
     admin = await t.adminClients();
     audience = t.config.issuer.issuerUrl;
     orgId = (await admin.admin.createOrg({ name: "Bad input" })).org!.id;
