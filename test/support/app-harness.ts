@@ -43,18 +43,21 @@ export interface TestApp extends ServiceUnderTest {
 
 const silent = pino({ level: "silent" });
 
+/** The app's database: a fresh Postgres database of the target (unmigrated: the app migrates it), another app's, or PGlite. */
+async function databaseFor(options: TestAppOptions): Promise<{ database: TestDatabase | undefined; databaseUrl: string | undefined }> {
+  if (options.shareDatabaseOf !== undefined) {
+    const databaseUrl = options.shareDatabaseOf.databaseUrl;
+    if (databaseUrl === undefined) throw new Error("sharing a database between two apps needs real Postgres");
+    return { database: undefined, databaseUrl };
+  }
+  if (options.database.name !== "postgres") return { database: undefined, databaseUrl: undefined };
+  const database = await options.database.open({ migrate: false });
+  return { database, databaseUrl: database.url };
+}
+
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const material = options.material ?? options.shareDatabaseOf?.material ?? (await testMaterial());
-  let database: TestDatabase | undefined;
-  let databaseUrl: string | undefined = options.shareDatabaseOf?.databaseUrl;
-  if (options.shareDatabaseOf === undefined && options.database.name === "postgres") {
-    database = await options.database.open({ migrate: false });
-    databaseUrl = database.url;
-    // The app migrates its own database; the harness keeps only the handle for dispose().
-  }
-  if (options.shareDatabaseOf !== undefined && databaseUrl === undefined) {
-    throw new Error("sharing a database between two apps needs real Postgres");
-  }
+  const { database, databaseUrl } = await databaseFor(options);
   const env = testEnvironment(material, {
     ...(databaseUrl !== undefined ? { DATABASE_URL: databaseUrl } : {}),
     ...(options.redis !== undefined ? { REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.prefix } : {}),
