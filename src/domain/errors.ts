@@ -99,6 +99,8 @@ export const ERROR_CATALOGUE = {
   "auth.listener_refused": { kind: "permission_denied", message: "method not available on this listener", logLevel: "info" },
   /** A handler that needs the calling peer reached without one (e.g. on the browser listener). */
   "auth.client_certificate_required": { kind: "unauthenticated", message: "client certificate required", logLevel: "info" },
+  /** A call that arrived while the server drains for shutdown (the client retries on another replica). */
+  "server.shutting_down": { kind: "unavailable", message: "server is shutting down", logLevel: "info" },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type CataloguedCode = keyof typeof ERROR_CATALOGUE;

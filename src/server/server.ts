@@ -2,10 +2,10 @@
 import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo, Server as NetServer } from "node:net";
-import { Code, ConnectError } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Config } from "../config/types.js";
+import { refusal } from "../domain/errors.js";
 import { ConnectionTracker } from "./connection-tracker.js";
 import type { NodeHandler } from "./connection-tracker.js";
 import { contextValuesFor } from "./context.js";
@@ -62,7 +62,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   setMaxListeners(0, shutdownController.signal);
   let draining = false;
   const refuseWhileDraining: Interceptor = (next) => async (req) => {
-    if (draining) throw new ConnectError("server is shutting down", Code.Unavailable);
+    if (draining) throw refusal("server.shutting_down");
     return next(req);
   };
   const interceptors = [...serverInterceptors(options), refuseWhileDraining];
