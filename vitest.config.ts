@@ -3,7 +3,8 @@
 // - api: every RPC through createRouterTransport with the real routes and interceptor chain; embedded adapters.
 // - integration: the contract and repository suites against real Postgres (TEST_DATABASE_URL) and Redis
 //   (TEST_REDIS_URL); defined only when one of them is set (CI sets both).
-// - e2e: over the wire: the service in-process or as a process over real mTLS, ops checks, socket fakes (KMS).
+// - e2e: over the wire: the service in-process or as a process over real mTLS, ops checks, the protocol fuzzer,
+//   socket fakes (KMS).
 // - pilot: the pilot checklist against a running service (PILOT_ADDR), or an embedded one.
 import { defineConfig } from "vitest/config";
 import type { TestProjectInlineConfiguration } from "vitest/config";
@@ -24,12 +25,12 @@ const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: "unit",
       include: ["test/**/*.test.ts"],
-      exclude: ["test/e2e/**", "test/ops/**", "test/api/**", "test/pilot/**", ...WIRE],
+      exclude: ["test/e2e/**", "test/ops/**", "test/fuzz/**", "test/api/**", "test/pilot/**", ...WIRE],
       env: { TEST_ADAPTERS: "embedded" },
     },
   },
   { extends: true, test: { name: "api", include: ["test/api/**/*.test.ts"], env: { TEST_ADAPTERS: "embedded" } } },
-  { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts", "test/ops/**/*.test.ts", ...WIRE] } },
+  { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts", "test/ops/**/*.test.ts", "test/fuzz/**/*.test.ts", ...WIRE] } },
   { extends: true, test: { name: "pilot", include: ["test/pilot/**/*.test.ts"] } },
 ];
 if (integrationSuites.length > 0) {

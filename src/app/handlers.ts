@@ -15,7 +15,9 @@ import { OrgService } from "../domain/registry/org-service.js";
 import { AgentChangePropagator } from "../domain/registry/propagation.js";
 import { CredentialRenewal } from "../domain/registry/renewal.js";
 import { TelemetryService } from "../domain/trust/index.js";
+import type { Logger } from "../telemetry/logger.js";
 import type { Metrics } from "../telemetry/metrics.js";
+import type { Opened } from "./closers.js";
 import type { ReplayStores } from "./replay-stores.js";
 import type { VerifyPath } from "./verify.js";
 
@@ -32,10 +34,20 @@ export async function createAdminTokens(config: Config, clock: Clock, metrics: M
   });
 }
 
+/** Tells every replica about committed agent changes; failures retry in the background until closed. */
+export function createPropagator(stores: ReplayStores, logger: Logger): Opened<AgentChangePropagator> {
+  const propagator = new AgentChangePropagator(stores.gate, stores.bus, {
+    onError: (agentId, version, attempt, err) =>
+      logger.warn({ err, agentId, version, attempt }, "agent change committed but not yet propagated; retrying (replicas re-read it within the staleness bound)"),
+  });
+  return { value: propagator, close: () => propagator.close() };
+}
+
 export interface HandlerDeps {
   readonly config: Config;
   readonly storage: SqlStorage;
   readonly stores: ReplayStores;
+  readonly propagator: AgentChangePropagator;
   readonly signer: Signer;
   readonly keySet: IssuerKeySet;
   readonly adminTokens: AdminTokenService;
@@ -56,7 +68,7 @@ export function createHandlerDeps(deps: HandlerDeps): ApiDeps {
     reads: storage.read,
     clock,
     minting,
-    propagator: new AgentChangePropagator(stores.gate, stores.bus),
+    propagator: deps.propagator,
     serviceAudience: issuerUrl,
     proofSkewSeconds,
     relyingPartyOrgs,

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from "../telemetry/logger.js";
 import { createMetrics, type Metrics } from "../telemetry/metrics.js";
 import { createAuditPipeline } from "./audit.js";
 import { Closers } from "./closers.js";
-import { createAdminTokens, createHandlerDeps } from "./handlers.js";
+import { createAdminTokens, createHandlerDeps, createPropagator } from "./handlers.js";
 import { createIssuerKeys, openIssuerSigner } from "./issuer.js";
 import { openReplayStores } from "./replay-stores.js";
 import { openStorage } from "./storage.js";
@@ -47,8 +47,9 @@ export async function composeServices(config: Config, options: ComposeOptions = 
     const keySet = closers.keep(await createIssuerKeys(config, signer, storage, clock, health));
     const decisions = closers.keep(createAuditPipeline({ config, storage, signer, clock, logger, metrics }));
     const verify = closers.keep(await createVerifyPath({ config, storage, stores, keySet, decisions, clock, logger, metrics }));
+    const propagator = closers.keep(createPropagator(stores, logger));
     const adminTokens = await createAdminTokens(config, clock, metrics);
-    const handlers = createHandlerDeps({ config, storage, stores, signer, keySet, adminTokens, verify, clock });
+    const handlers = createHandlerDeps({ config, storage, stores, propagator, signer, keySet, adminTokens, verify, clock });
     return {
       config,
       logger,

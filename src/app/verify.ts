@@ -60,7 +60,10 @@ export async function createVerifyPath(deps: VerifyPathDeps): Promise<Opened<Ver
       "replay store epoch is recent: proofs made before it plus the skew window are refused (restart protection)",
     );
   }
-  const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, stores.gate);
+  const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, stores.gate, {
+    clock,
+    maxStalenessMs: config.verify.agentStateMaxStalenessSeconds * 1000,
+  });
   const subscription = await agentStates.attach(stores.bus, () => {
     keySet.refresh().catch((e: unknown) => logger.error({ err: e }, "issuer key refresh failed"));
   });

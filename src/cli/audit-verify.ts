@@ -14,29 +14,51 @@ export interface AuditVerifyOutcome {
   readonly output: string;
 }
 
-/** Verifies the export file named by argv[0]. */
-export async function auditVerify(argv: readonly string[]): Promise<AuditVerifyOutcome> {
-  if (argv.length !== 1 || argv[0]!.startsWith("-")) return { exitCode: 2, output: USAGE };
+/** What checking an export file found: verified, broken (first broken link), malformed, or unreadable. */
+export type ExportFileCheck =
+  | { readonly kind: "ok"; readonly startSeq: number; readonly endSeq: number; readonly events: number; readonly checkpoints: number }
+  | { readonly kind: "broken"; readonly seq: number; readonly problem: string }
+  | { readonly kind: "malformed"; readonly problem: string }
+  | { readonly kind: "unreadable"; readonly problem: string };
+
+/** Reads and verifies one export file (the check `npm run audit:verify` and `npm run admin -- audit verify` make). */
+export async function checkExportFile(path: string): Promise<ExportFileCheck> {
   let text: string;
   try {
-    text = await readFile(argv[0]!, "utf8");
+    text = await readFile(path, "utf8");
   } catch (e) {
-    return { exitCode: 1, output: `cannot read ${argv[0]}: ${e instanceof Error ? e.message : String(e)}` };
+    return { kind: "unreadable", problem: `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}` };
   }
   let result;
   try {
     result = await verifyExport(parseExportFile(text), verifyCheckpointJws);
   } catch (e) {
-    if (e instanceof ExportFormatError) return { exitCode: 1, output: `BROKEN: malformed export: ${e.message}` };
+    if (e instanceof ExportFormatError) return { kind: "malformed", problem: e.message };
     throw e;
   }
-  if (result.ok) {
-    return {
-      exitCode: 0,
-      output: `OK seq ${result.startSeq}..${result.endSeq} (${result.events} events, ${result.checkpoints} signed checkpoints verified)`,
-    };
+  if (!result.ok) return { kind: "broken", seq: result.seq, problem: result.problem };
+  return { kind: "ok", startSeq: result.startSeq, endSeq: result.endSeq, events: result.events, checkpoints: result.checkpoints };
+}
+
+/** The one-line report of a check. */
+export function describeExportCheck(c: ExportFileCheck): string {
+  switch (c.kind) {
+    case "ok":
+      return `OK seq ${c.startSeq}..${c.endSeq} (${c.events} events, ${c.checkpoints} signed checkpoints verified)`;
+    case "broken":
+      return `BROKEN at seq ${c.seq}: ${c.problem}`;
+    case "malformed":
+      return `BROKEN: malformed export: ${c.problem}`;
+    case "unreadable":
+      return c.problem;
   }
-  return { exitCode: 1, output: `BROKEN at seq ${result.seq}: ${result.problem}` };
+}
+
+/** Verifies the export file named by argv[0]. */
+export async function auditVerify(argv: readonly string[]): Promise<AuditVerifyOutcome> {
+  if (argv.length !== 1 || argv[0]!.startsWith("-")) return { exitCode: 2, output: USAGE };
+  const check = await checkExportFile(argv[0]!);
+  return { exitCode: check.kind === "ok" ? 0 : 1, output: describeExportCheck(check) };
 }
 
 async function main(): Promise<void> {

@@ -40,7 +40,7 @@ export interface RevokeDeps {
 
 export type RevokeOutcome =
   | { readonly ok: true; readonly kid: string; readonly previousStatus: IssuerKeyRecord["status"]; readonly published: boolean }
-  | { readonly ok: false; readonly problem: string };
+  | { readonly ok: false; readonly reason: "unknown_kid" | "active_key"; readonly problem: string };
 
 /** Revokes `kid`: refuses an unknown kid, and the active key unless `force`; announces the change on the bus. */
 export async function revokeIssuerKey(deps: RevokeDeps, kid: string, force: boolean): Promise<RevokeOutcome> {
@@ -51,10 +51,11 @@ export async function revokeIssuerKey(deps: RevokeDeps, kid: string, force: bool
   });
   await keySet.refresh();
   const record = keySet.all().find((r) => r.kid === kid);
-  if (record === undefined) return { ok: false, problem: `no issuer key with kid ${kid} (see --list)` };
+  if (record === undefined) return { ok: false, reason: "unknown_kid", problem: `no issuer key with kid ${kid} (see --list)` };
   if (record.status === "active" && !force) {
     return {
       ok: false,
+      reason: "active_key",
       problem:
         `${kid} is the ACTIVE issuer key: revoking it stops all issuing until a new key is configured. ` +
         "Make a new key active first (docs/issuer-rotation.md), or pass --force to revoke it anyway.",
@@ -70,6 +71,35 @@ function describeKey(r: IssuerKeyRecord): string {
   return `${r.kid}  ${r.status.padEnd(7)}  ${r.alg.padEnd(5)}  created ${at(r.createdAtMs)}  retired ${at(r.retiredAtMs)}  revoked ${at(r.revokedAtMs)}`;
 }
 
+/** The issuer key records in the service's Postgres, and the invalidation bus when REDIS_URL is set. */
+export interface IssuerKeyStore {
+  readonly repository: IssuerKeyRepository;
+  /** Connects to Redis (REDIS_URL, REDIS_KEY_PREFIX) on first use; undefined when REDIS_URL is unset. */
+  bus(): Promise<InvalidationBus | undefined>;
+  close(): Promise<void>;
+}
+
+/** Opens the store from DATABASE_URL; undefined when it is unset (the embedded PGlite belongs to its one process). */
+export function openIssuerKeyStore(env: Environment): IssuerKeyStore | undefined {
+  const databaseUrl = env.DATABASE_URL?.trim();
+  if (databaseUrl === undefined || databaseUrl === "") return undefined;
+  const db = openPostgres(databaseUrl, { max: 1 });
+  const redisUrl = env.REDIS_URL?.trim();
+  const redis = redisUrl === undefined || redisUrl === "" ? undefined : createRedis(redisUrl);
+  return {
+    repository: sqlIssuerKeyRepository(db),
+    async bus() {
+      if (redis === undefined) return undefined;
+      await waitForRedis(redis);
+      return new RedisInvalidationBus(redis, env.REDIS_KEY_PREFIX?.trim() || "aid:");
+    },
+    async close() {
+      redis?.disconnect();
+      await db.close();
+    },
+  };
+}
+
 /** Runs the command against DATABASE_URL (and REDIS_URL/REDIS_KEY_PREFIX when set); returns the exit code. */
 export async function issuerRevoke(argv: readonly string[], env: Environment, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const command = parseRevokeArgs(argv);
@@ -77,46 +107,36 @@ export async function issuerRevoke(argv: readonly string[], env: Environment, ou
     err(USAGE);
     return 2;
   }
-  const databaseUrl = env.DATABASE_URL?.trim();
-  if (databaseUrl === undefined || databaseUrl === "") {
+  const store = openIssuerKeyStore(env);
+  if (store === undefined) {
     err("issuer:revoke: DATABASE_URL is required (the service's Postgres; the embedded PGlite belongs to its one process)");
     return 2;
   }
-  const db = openPostgres(databaseUrl, { max: 1 });
   try {
-    const repository = sqlIssuerKeyRepository(db);
     if (command.kind === "list") {
-      const keys = await repository.list();
+      const keys = await store.repository.list();
       if (keys.length === 0) out("no issuer keys recorded");
       for (const k of keys) out(describeKey(k));
       return 0;
     }
-    const redisUrl = env.REDIS_URL?.trim();
-    const redis = redisUrl === undefined || redisUrl === "" ? undefined : createRedis(redisUrl);
-    try {
-      if (redis !== undefined) await waitForRedis(redis);
-      const prefix = env.REDIS_KEY_PREFIX?.trim() || "aid:";
-      const bus = redis === undefined ? undefined : new RedisInvalidationBus(redis, prefix);
-      const outcome = await revokeIssuerKey({ repository, bus }, command.kid, command.force);
-      if (!outcome.ok) {
-        err(`issuer:revoke: ${outcome.problem}`);
-        return 1;
-      }
-      out(`revoked issuer key ${outcome.kid} (was ${outcome.previousStatus}); it is no longer published or trusted`);
-      out(
-        outcome.published
-          ? "announced on the invalidation bus: every replica reloads its key set and flushes its caches now"
-          : "REDIS_URL is not set: no replica was told; restart every replica so they reload the key set",
-      );
-      return 0;
-    } finally {
-      redis?.disconnect();
+    const bus = await store.bus();
+    const outcome = await revokeIssuerKey({ repository: store.repository, bus }, command.kid, command.force);
+    if (!outcome.ok) {
+      err(`issuer:revoke: ${outcome.problem}`);
+      return 1;
     }
+    out(`revoked issuer key ${outcome.kid} (was ${outcome.previousStatus}); it is no longer published or trusted`);
+    out(
+      outcome.published
+        ? "announced on the invalidation bus: every replica reloads its key set and flushes its caches now"
+        : "REDIS_URL is not set: no replica was told; restart every replica so they reload the key set",
+    );
+    return 0;
   } catch (e) {
     err(`issuer:revoke: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    await db.close();
+    await store.close();
   }
 }
 

@@ -79,6 +79,8 @@ export interface Config {
     readonly sessionTtlSeconds: number;
     /** How long a VerifyHandshake proposal may be turned into a session (HANDSHAKE_PROPOSAL_TTL_SECONDS). */
     readonly proposalTtlSeconds: number;
+    /** The oldest cached agent state a replica decides on (AGENT_STATE_MAX_STALENESS_SECONDS, default 5). */
+    readonly agentStateMaxStalenessSeconds: number;
   };
   readonly api: {
     /** Per-peer limit of every other RPC (admin, registry, JWKS), per method and replica (API_RATE_LIMIT_PER_MINUTE). */

@@ -12,6 +12,10 @@ import { healthService } from "./health.js";
 import type { HealthRegistry } from "./health-registry.js";
 import { interceptorChain } from "./interceptors/chain.js";
 import { registerReflection } from "./reflection.js";
+import { checkRequestMessages } from "./request-messages.js";
+
+/** Largest accepted request message, bytes. */
+export const READ_MAX_BYTES = 1024 * 1024;
 
 export interface ServiceRouterOptions {
   readonly config: Config;
@@ -38,11 +42,20 @@ export function serverInterceptors(options: ServiceRouterOptions): Interceptor[]
   });
 }
 
-/** mTLS: our services, health and reflection; browser: our services and health; sidecar: health only. */
+/**
+ * mTLS: our services, health and reflection; browser: our services and health; sidecar: health only. Every
+ * handler checks its request messages first: undecodable ones never reach the interceptors, so they are counted
+ * and logged here.
+ */
 export function listenerRoutes(listener: ListenerKind, options: ServiceRouterOptions): (router: ConnectRouter) => void {
+  const { metrics, logger } = options;
   return (router) => {
     if (listener !== "sidecar") options.routes(router);
     router.service(Health, healthService(options.health));
     if (listener === "mtls") registerReflection(router);
+    checkRequestMessages(router, READ_MAX_BYTES, (method, reason) => {
+      metrics.rpcTotal.inc({ method, code: "invalid_argument" });
+      logger.info({ method, listener, reason }, "request refused: undecodable message");
+    });
   };
 }

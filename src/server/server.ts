@@ -11,12 +11,9 @@ import type { NodeHandler } from "./connection-tracker.js";
 import { contextValuesFor } from "./context.js";
 import type { ListenerKind } from "./context.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
-import { listenerRoutes, serverInterceptors, type ServiceRouterOptions } from "./router.js";
+import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, type ServiceRouterOptions } from "./router.js";
 import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
-
-/** Largest accepted request message, bytes. */
-const READ_MAX_BYTES = 1024 * 1024;
 
 export interface StartServerOptions extends ServiceRouterOptions {
   /** The issuer JWKS for /.well-known/jwks.json on the sidecar and browser listeners. */

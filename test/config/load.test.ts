@@ -259,7 +259,14 @@ describe("development", () => {
       pgliteDataDir: join(root, "data", "pglite"),
       redisKeyPrefix: "aid:",
     });
-    expect(config.verify).toEqual({ proofSkewSeconds: 60, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 600, proposalTtlSeconds: 120 });
+    expect(config.verify).toEqual({
+      proofSkewSeconds: 60,
+      rateLimitPerMinute: 600,
+      agentRateLimitPerMinute: 600,
+      sessionTtlSeconds: 600,
+      proposalTtlSeconds: 120,
+      agentStateMaxStalenessSeconds: 5,
+    });
     expect(config.health).toEqual({ signerProbeIntervalSeconds: 30, dependencyProbeIntervalSeconds: 5 });
     expect(config.browser.corsAllowedOrigins).toEqual([]);
     expect(config.devDir).toBe(material.dir);

@@ -52,7 +52,7 @@ describe("revokeIssuerKey on SQL (PGlite)", () => {
   });
 
   it("refuses an unknown kid and the active key without force, changing nothing", async () => {
-    expect(await revokeIssuerKey({ repository, bus }, "nope", false)).toEqual({ ok: false, problem: expect.stringContaining("no issuer key") });
+    expect(await revokeIssuerKey({ repository, bus }, "nope", false)).toEqual({ ok: false, reason: "unknown_kid", problem: expect.stringContaining("no issuer key") });
     const active = await revokeIssuerKey({ repository, bus }, "new-key", false);
     expect(active.ok).toBe(false);
     expect(active.ok ? "" : active.problem).toContain("ACTIVE");

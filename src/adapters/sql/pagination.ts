@@ -1,4 +1,5 @@
 /** Keyset pagination: bounded page sizes and opaque base64url page tokens carrying the last row's key. */
+import { MAX_TIME_MS } from "../../domain/bounds.js";
 import { invalidField } from "../../domain/errors.js";
 import type { PageRequest } from "../../domain/storage.js";
 
@@ -39,8 +40,10 @@ function decodeJson(token: string): Record<string, unknown> {
 export function decodeTimeIdToken(token: string | undefined): TimeIdCursor | undefined {
   if (token === undefined || token === "") return undefined;
   const v = decodeJson(token);
-  if (typeof v.t !== "number" || !Number.isSafeInteger(v.t) || typeof v.i !== "string" || v.i.length > 64) throw badToken();
-  return { t: v.t, i: v.i };
+  const { t, i } = v;
+  if (typeof t !== "number" || !Number.isSafeInteger(t) || t < 0 || t > MAX_TIME_MS) throw badToken();
+  if (typeof i !== "string" || !/^[a-z]{3}_[0-9a-z]{1,60}$/.test(i)) throw badToken();
+  return { t, i };
 }
 
 /** Cursor below seq (newest-first lists). */

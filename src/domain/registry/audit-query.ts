@@ -4,6 +4,7 @@ import type { AuditEventRecord } from "../audit/chain.js";
 import type { AuditExport } from "../audit/export-file.js";
 import { buildAuditExport, type ExportRangeRequest } from "../audit/export.js";
 import type { Clock } from "../clock.js";
+import { requireText, requireTimeMs } from "../bounds.js";
 import { DomainError } from "../errors.js";
 import type { IssuerKeySet } from "../issuer/key-set.js";
 import { publicMembers } from "../issuer/jwks.js";
@@ -29,8 +30,18 @@ export class AuditQuery {
       if (orgId !== undefined) requireAdminFor(actor, orgId);
       orgId = admin.orgId;
     }
-    const clean = (v: string | undefined): string | undefined => (v === "" ? undefined : v);
-    return this.reader.list({ ...filter, orgId, actor: clean(filter.actor), action: clean(filter.action) });
+    const clean = (field: string, v: string | undefined): string | undefined =>
+      v === undefined || v === "" ? undefined : requireText("audit.invalid_filter", field, v, 512);
+    const time = (field: string, ms: number | undefined): number | undefined =>
+      ms === undefined ? undefined : requireTimeMs("audit.invalid_filter", field, ms);
+    return this.reader.list({
+      ...filter,
+      orgId,
+      actor: clean("actor", filter.actor),
+      action: clean("action", filter.action),
+      startMs: time("start_time", filter.startMs),
+      endMs: time("end_time", filter.endMs),
+    });
   }
 
   /** The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used. */
