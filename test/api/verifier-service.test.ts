@@ -4,12 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { proofFor, registerAgent, verifyRequest, type RegisteredAgent } from "../support/agents.js";
 import { openApiHarness, type ApiHarness } from "../support/api-harness.js";
+import { failureOf } from "../support/errors.js";
 import { expectRefused } from "../support/refusals.js";
 
 let h: ApiHarness;
 let rp: string;
+/** The per-peer limit of every non-Verify RPC here (GetJwks): small, so the chain's limiter is reachable. */
+const API_LIMIT = 5;
+
 beforeAll(async () => {
-  h = await openApiHarness();
+  h = await openApiHarness({ env: { API_RATE_LIMIT_PER_MINUTE: String(API_LIMIT) } });
   rp = h.peerOf("relyingParty").identity;
 });
 afterAll(async () => {
@@ -86,6 +90,19 @@ describe("GetJwks", () => {
       expect(res.keys.map((k) => k.kid)).toEqual(expected);
       expect((JSON.parse(res.jwksJson) as { keys: { kid: string }[] }).keys.map((k) => k.kid)).toEqual(expected);
     }
+  });
+
+  it("echoes a sane x-request-id, and over the per-peer limit answers RESOURCE_EXHAUSTED with retry-after", async () => {
+    // A peer of its own, so no other test's calls share its bucket.
+    const peer = { ...h.peerOf("agent"), identity: `${h.peerOf("agent").identity}-limited` };
+    const client = h.clientAs(VerifierService, { listener: "mtls", peer });
+    let echoed: string | null = null;
+    await client.getJwks({}, { headers: { "x-request-id": "req-0123456789" }, onHeader: (headers) => (echoed = headers.get("x-request-id")) });
+    expect(echoed).toBe("req-0123456789");
+    for (let i = 1; i < API_LIMIT; i++) await client.getJwks({});
+    const err = await failureOf(client.getJwks({}));
+    expect({ code: err.code, errorCode: err.metadata.get("x-error-code") }).toEqual({ code: Code.ResourceExhausted, errorCode: "rate_limit.per_peer" });
+    expect(Number(err.metadata.get("retry-after"))).toBeGreaterThan(0);
   });
 
   it("refuses a refused certificate and a peer without a usable identity on the mTLS listener", async () => {
