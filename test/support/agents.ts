@@ -30,8 +30,8 @@ export interface AgentKeyOptions {
   readonly agentId?: string;
 }
 
-/** A fresh agent key (ES256 by default) held by the agent-side helper, on `clock`. */
-export async function newAgentKey(serviceAudience: string, options: AgentKeyOptions = {}): Promise<{ client: AgentIdentityClient; privateJwk: JWK }> {
+/** A fresh agent key (ES256 by default) held by the agent-side helper, on `clock` (every tier's agent keys). */
+export async function newAgentKey(serviceAudience: string | undefined, options: AgentKeyOptions = {}): Promise<{ client: AgentIdentityClient; privateJwk: JWK }> {
   const { privateKey } = await generateKeyPair(options.alg ?? "ES256", { extractable: true });
   const privateJwk = await exportJWK(privateKey);
   const client = await AgentIdentityClient.fromJwk(privateJwk, { serviceAudience, clock: options.clock, agentId: options.agentId });
