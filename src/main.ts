@@ -33,6 +33,19 @@ async function main(): Promise<void> {
     );
   }
   const app = await buildApp(config, { logger });
+  if (config.mode === "development" && config.browser.admin && app.server.browserPort !== undefined) {
+    const host = config.listen.host === "127.0.0.1" || config.listen.host === "0.0.0.0" ? "localhost" : config.listen.host;
+    logger.info(
+      {
+        console: `https://${host}:${app.server.browserPort}/console/`,
+        trustCa: `${config.devDir}/ca.crt`,
+        signIn: `the admin API key in ${config.devDir}/admin-api-key`,
+      },
+      "operator console: open the URL after trusting the dev CA in the browser (import ca.crt as a certificate authority, " +
+        "e.g. chrome://certificate-manager or Firefox Settings > Certificates > Authorities; or start Chromium with " +
+        "--ignore-certificate-errors-spki-list), then sign in with the admin API key",
+    );
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -12,11 +12,12 @@ import {
   ListAuditEventsResponseSchema,
   ListOrgsResponseSchema,
 } from "../../gen/agentidentity/v1/admin_pb.js";
-import type { AdminTokenExchanger } from "../domain/admin/ports.js";
+import type { AdminTokenExchanger, BrowserAdminTokenExchanger, IssuedAdminToken } from "../domain/admin/ports.js";
 import { invalidField, refusal } from "../domain/errors.js";
 import type { AuditQuery } from "../domain/registry/audit-query.js";
 import type { OrgService } from "../domain/registry/org-service.js";
 import { actorOf } from "./actor.js";
+import { clientAddressKey, listenerKey } from "./context-keys.js";
 import { auditEventToPb, checkpointToPb } from "./convert-audit.js";
 import { orgTierFromPb, orgToPb } from "./convert.js";
 
@@ -24,7 +25,7 @@ import { orgTierFromPb, orgToPb } from "./convert.js";
 export const ADMIN_API_KEY_HEADER = "x-admin-api-key";
 
 export interface AdminHandlerDeps {
-  readonly tokens: AdminTokenExchanger;
+  readonly tokens: AdminTokenExchanger & BrowserAdminTokenExchanger;
   readonly orgs: OrgService;
   readonly audit: AuditQuery;
 }
@@ -33,13 +34,18 @@ export function createAdminService(deps: AdminHandlerDeps): ServiceImpl<typeof A
   return {
     async exchangeToken(req, ctx) {
       const actor = actorOf(ctx);
-      if (actor.peer === undefined) throw refusal("auth.client_certificate_required");
-      const issued = await deps.tokens.exchange(
-        actor.peer,
-        ctx.requestHeader.get(ADMIN_API_KEY_HEADER) ?? undefined,
-        { orgId: req.orgId === "" ? undefined : req.orgId, ttlSeconds: req.ttlSeconds === 0 ? undefined : req.ttlSeconds },
-        actor.requestId,
-      );
+      const apiKey = ctx.requestHeader.get(ADMIN_API_KEY_HEADER) ?? undefined;
+      let issued: IssuedAdminToken;
+      if (ctx.values.get(listenerKey) === "browser") {
+        // Browser tokens have one fixed lifetime and are never org-scoped: refuse what the caller cannot get.
+        if (req.orgId !== "") throw invalidField("admin.org_id_invalid", "org_id", "must be empty on the browser port");
+        if (req.ttlSeconds !== 0) throw invalidField("admin.ttl_invalid", "ttl_seconds", "must be 0 on the browser port");
+        issued = await deps.tokens.exchangeForBrowser(ctx.values.get(clientAddressKey), apiKey, actor.requestId);
+      } else {
+        if (actor.peer === undefined) throw refusal("auth.client_certificate_required");
+        const request = { orgId: req.orgId === "" ? undefined : req.orgId, ttlSeconds: req.ttlSeconds === 0 ? undefined : req.ttlSeconds };
+        issued = await deps.tokens.exchange(actor.peer, apiKey, request, actor.requestId);
+      }
       return create(ExchangeTokenResponseSchema, {
         accessToken: issued.token,
         tokenType: "Bearer",
@@ -72,6 +78,7 @@ export function createAdminService(deps: AdminHandlerDeps): ServiceImpl<typeof A
         orgId: req.orgId,
         actor: req.actor,
         action: req.action,
+        target: req.target,
         startMs: req.startTime === undefined ? undefined : timestampMs(req.startTime),
         endMs: req.endTime === undefined ? undefined : timestampMs(req.endTime),
       });

@@ -14,3 +14,5 @@ export const requestIdKey = createContextKey<string>("", { description: "request
 /** The admin authenticated by an admin JWT on this request; set by the authorization interceptor. */
 export const adminPrincipalKey = createContextKey<AdminPrincipal | undefined>(undefined, { description: "admin principal" });
 export const listenerKey = createContextKey<ListenerKind>("mtls", { description: "listener" });
+/** The client's network address on the browser listener (its rate-limit key and browser token subject). */
+export const clientAddressKey = createContextKey<string>("", { description: "client address" });

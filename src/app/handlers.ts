@@ -31,6 +31,7 @@ export async function createAdminTokens(config: Config, clock: Clock, metrics: M
     signer,
     clock,
     onAdminAuth: (result) => metrics.adminAuthTotal.inc({ result }),
+    ...(config.browser.admin ? { browser: { ttlSeconds: config.browser.adminJwtTtlSeconds } } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 /** `npm run pilot:smoke`: runs the pilot checklist against a running service; prints one JSON object, exits 1 on failure. */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { readDotEnv, withDotEnv } from "../config/env-file.js";
 import { projectRoot } from "../config/project-root.js";
 import { runPilotSmoke } from "./pilot/run.js";
 import { PilotSettingsError, readPilotSettings } from "./pilot/settings.js";
@@ -8,7 +9,10 @@ import { PilotSettingsError, readPilotSettings } from "./pilot/settings.js";
 async function main(): Promise<void> {
   let settings;
   try {
-    settings = readPilotSettings(process.env, projectRoot());
+    // Like the service, the smoke reads the project's .env under the real environment: the admin key the
+    // service is given there (ADMIN_API_KEY / ADMIN_API_KEYS) is the one the smoke exchanges.
+    const root = projectRoot();
+    settings = readPilotSettings(withDotEnv(process.env, readDotEnv(join(root, ".env"))), root);
   } catch (e) {
     if (!(e instanceof PilotSettingsError)) throw e;
     process.stdout.write(`${JSON.stringify({ ok: false, failed_step: "settings", error: e.message })}\n`);

@@ -44,13 +44,15 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
 
   const listen = readListen(reader, mode);
   const peers = readPeers(reader);
+  const tls = readTls(ctx);
+  const admin = readAdmin(ctx);
   const config: Config = {
     mode,
     logLevel: reader.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     listen,
-    tls: readTls(ctx),
+    tls,
     peers,
-    admin: readAdmin(ctx),
+    admin,
     issuer: readIssuer(ctx, peers.trustDomain),
     storage: readStorage(ctx),
     verify: {
@@ -68,7 +70,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
       signerProbeIntervalSeconds: reader.integer("SIGNER_PROBE_INTERVAL_SECONDS", 30, { min: 1, max: 3600 }),
       dependencyProbeIntervalSeconds: reader.integer("DEPENDENCY_PROBE_INTERVAL_SECONDS", 5, { min: 1, max: 300 }),
     },
-    browser: { corsAllowedOrigins: readOrigins(reader) },
+    browser: readBrowser(reader, mode, baseDir, admin.jwtMaxTtlSeconds),
     devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
@@ -135,6 +137,16 @@ function readStorage(ctx: SectionContext): Config["storage"] {
     pgliteDataDir: pglite.startsWith("memory://") ? pglite : resolvePath(ctx.baseDir, pglite),
     redisUrl,
     redisKeyPrefix,
+  };
+}
+
+/** BROWSER_ADMIN (default on in development, off in production), its token lifetime, the console directory. */
+function readBrowser(r: EnvReader, mode: Mode, baseDir: string, maxTtl: number): Config["browser"] {
+  return {
+    corsAllowedOrigins: readOrigins(r),
+    admin: r.boolean("BROWSER_ADMIN", mode === "development"),
+    adminJwtTtlSeconds: r.integer("BROWSER_ADMIN_JWT_TTL_SECONDS", Math.min(600, maxTtl), { min: 60, max: maxTtl }),
+    consoleDir: resolvePath(baseDir, r.string("CONSOLE_DIR") ?? "console/dist"),
   };
 }
 

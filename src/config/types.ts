@@ -94,6 +94,12 @@ export interface Config {
   };
   readonly browser: {
     readonly corsAllowedOrigins: readonly string[];
+    /** Admin RPCs and the console on the browser port (BROWSER_ADMIN; development default on, production off). */
+    readonly admin: boolean;
+    /** Lifetime of browser admin JWTs, seconds (BROWSER_ADMIN_JWT_TTL_SECONDS, default 600, <= the admin maximum). */
+    readonly adminJwtTtlSeconds: number;
+    /** The built console served at /console/ (CONSOLE_DIR, default console/dist; `npm run build:console`). */
+    readonly consoleDir: string;
   };
   /** Where development material is generated (certs/dev). */
   readonly devDir: string;

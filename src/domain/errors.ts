@@ -91,12 +91,14 @@ export interface CatalogueEntry {
  * code in `x-error-code`; what went wrong in detail goes to the log (the error's `cause`), never to the client.
  */
 export const ERROR_CATALOGUE = {
-  /** A method nobody put in the authorization table: a deployment bug, so loud. */
-  "auth.method_not_listed": { kind: "permission_denied", message: "method not permitted", logLevel: "error" },
-  /** The client certificate verified but names no usable identity (the reason is logged). */
-  "auth.peer_refused": { kind: "unauthenticated", message: "client certificate refused", logLevel: "info" },
-  "auth.role_missing": { kind: "permission_denied", message: "peer lacks a role granted this method", logLevel: "info" },
-  "auth.listener_refused": { kind: "permission_denied", message: "method not available on this listener", logLevel: "info" },
+  /**
+   * A method missing from the listener's table: on the browser port a browser asking for what it may not call;
+   * on mTLS a deployment bug, which the interceptor also logs at error level.
+   */
+  "auth.method_not_permitted": { kind: "permission_denied", message: "method not permitted", logLevel: "info" },
+  /** The client certificate verified but names no usable identity (the reason is logged, never sent). */
+  "auth.certificate_refused": { kind: "unauthenticated", message: "client certificate refused", logLevel: "info" },
+  "auth.role_required": { kind: "permission_denied", message: "peer lacks a role granted this method", logLevel: "info" },
   /** A handler that needs the calling peer reached without one (e.g. on the browser listener). */
   "auth.client_certificate_required": { kind: "unauthenticated", message: "client certificate required", logLevel: "info" },
   /** A call that arrived while the server drains for shutdown (the client retries on another replica). */

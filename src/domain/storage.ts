@@ -142,6 +142,8 @@ export interface AuditListFilter extends PageRequest {
   readonly orgId?: string;
   readonly actor?: string;
   readonly action?: string;
+  /** The object acted on (e.g. an agent id). */
+  readonly target?: string;
   /** Inclusive. */
   readonly startMs?: number;
   /** Exclusive. */

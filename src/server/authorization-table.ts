@@ -22,23 +22,20 @@ export interface MethodRule {
   readonly adminJwt: AdminJwtRule;
   /** Defaults to "per-peer" when omitted. */
   readonly limit?: LimitRule;
-  /**
-   * Reachable on the browser listener (no client certificate, so no peer and no roles). There the admin JWT rule
-   * is the only credential check: "required" methods need a valid admin JWT; "none" methods are open and their
-   * handlers check what they need (ExchangeToken: the admin API key, tightly rate limited).
-   */
-  readonly browser?: boolean;
 }
 
-/** Full method name ("/package.Service/Method") -> rule. A method not listed is refused. */
+/**
+ * Full method name ("/package.Service/Method") -> rule, for the mTLS listener (and the sidecar's health). A method
+ * not listed is refused. The browser listener has its own table (browser-table.ts).
+ */
 export type AuthorizationTable = ReadonlyMap<string, MethodRule>;
 
 const ADMIN = "/agentidentity.v1.AdminService/";
 const REGISTRY = "/agentidentity.v1.AgentRegistryService/";
 const VERIFIER = "/agentidentity.v1.VerifierService/";
 
-// Admin calls need a certificate-bound admin JWT, so they are served on the mTLS port only (the browser port has no
-// client certificate to bind to). The browser port serves the JWKS and health.
+// Admin calls here need a certificate-bound admin JWT; the browser port serves its own admin methods with
+// browser-audience tokens (browser-table.ts), and neither port accepts the other's tokens.
 const adminWithJwt: MethodRule = { roles: ["admin"], adminJwt: "required" };
 const readers: MethodRule = { roles: ["admin", "relying-party"], adminJwt: "optional" };
 const relyingParty: MethodRule = { roles: ["relying-party"], adminJwt: "none", limit: "gate" };
@@ -66,11 +63,11 @@ export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRul
   [`${VERIFIER}Verify`, relyingParty],
   [`${VERIFIER}VerifyHandshake`, relyingParty],
   [`${VERIFIER}CreateSession`, { roles: ["relying-party"], adminJwt: "none" }],
-  [`${VERIFIER}GetJwks`, { roles: "any-authenticated", adminJwt: "none", browser: true }],
+  [`${VERIFIER}GetJwks`, { roles: "any-authenticated", adminJwt: "none" }],
 
-  ["/grpc.health.v1.Health/Check", { roles: "anyone", adminJwt: "none", browser: true, limit: "none" }],
-  ["/grpc.health.v1.Health/Watch", { roles: "anyone", adminJwt: "none", browser: true, limit: "none" }],
-  ["/grpc.health.v1.Health/List", { roles: "anyone", adminJwt: "none", browser: true, limit: "none" }],
+  ["/grpc.health.v1.Health/Check", { roles: "anyone", adminJwt: "none", limit: "none" }],
+  ["/grpc.health.v1.Health/Watch", { roles: "anyone", adminJwt: "none", limit: "none" }],
+  ["/grpc.health.v1.Health/List", { roles: "anyone", adminJwt: "none", limit: "none" }],
 
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", { roles: "any-authenticated", adminJwt: "none" }],
   ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", { roles: "any-authenticated", adminJwt: "none" }],

@@ -7,10 +7,18 @@ import type { ContextValues } from "@connectrpc/connect";
 import { derivePeer } from "./peer-identity.js";
 import type { PeerConfig, PeerIdentityResult } from "./peer-identity.js";
 
-import { adminPrincipalKey, listenerKey, peerKey, peerRefusalKey, requestIdKey, type ListenerKind } from "../api/context-keys.js";
+import {
+  adminPrincipalKey,
+  clientAddressKey,
+  listenerKey,
+  peerKey,
+  peerRefusalKey,
+  requestIdKey,
+  type ListenerKind,
+} from "../api/context-keys.js";
 
 // The keys live with the handlers that read them (server -> api); re-exported for the server's own modules.
-export { adminPrincipalKey, listenerKey, peerKey, peerRefusalKey, requestIdKey, type ListenerKind };
+export { adminPrincipalKey, clientAddressKey, listenerKey, peerKey, peerRefusalKey, requestIdKey, type ListenerKind };
 
 /**
  * Builds the `contextValues` function for `connectNodeAdapter` on one listener. On TLS listeners the peer is
@@ -21,6 +29,7 @@ export function contextValuesFor(listener: ListenerKind, peers: PeerConfig): (re
   const cache = new WeakMap<TLSSocket, PeerIdentityResult>();
   return (req) => {
     const values = createContextValues().set(listenerKey, listener);
+    if (listener === "browser") return values.set(clientAddressKey, clientAddressOf(req));
     if (listener !== "mtls") return values;
     const socket = tlsSocketOf(req);
     if (socket === undefined) return values.set(peerRefusalKey, "connection is not tls");
@@ -31,6 +40,12 @@ export function contextValuesFor(listener: ListenerKind, peers: PeerConfig): (re
     }
     return result.ok ? values.set(peerKey, result.peer) : values.set(peerRefusalKey, result.reason);
   };
+}
+
+/** The remote address of the connection (the proxy's, behind a reverse proxy: one shared key for all its clients). */
+function clientAddressOf(req: IncomingMessage | Http2ServerRequest): string {
+  const socket = "stream" in req ? req.stream.session?.socket : req.socket;
+  return socket?.remoteAddress ?? "unknown";
 }
 
 /** The TLS socket under an HTTP/1.1 request or an HTTP/2 stream. */

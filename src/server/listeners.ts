@@ -4,15 +4,11 @@ import { createSecureServer, createServer as createH2cServer } from "node:http2"
 import type { Http2SecureServer } from "node:http2";
 import type { Server as NetServer } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { cors } from "@connectrpc/connect";
 import type { Logger } from "../telemetry/logger.js";
 import type { ConnectionTracker, NodeHandler } from "./connection-tracker.js";
 import { sidecarEndpoint } from "./http-endpoints.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
 import { createSniffingServer } from "./h2c-sniffer.js";
-import { writeHead } from "./http-types.js";
-import { JWKS_PATH, serveJwks } from "./jwks-http.js";
-import { REQUEST_ID_HEADER } from "./interceptors/request-id.js";
 
 /** PEM material of a TLS listener. */
 export interface TlsMaterial {
@@ -41,44 +37,9 @@ export function createMtlsListener(tls: TlsMaterial, handler: NodeHandler, track
   return server;
 }
 
-/** The browser listener: TLS without client certificates, CORS for the allowed origins, the JWKS. */
-export function createBrowserListener(
-  tls: TlsMaterial,
-  handler: NodeHandler,
-  tracker: ConnectionTracker,
-  allowedOrigins: readonly string[],
-  endpoints: HttpEndpointOptions,
-): Http2SecureServer {
-  const origins = new Set(allowedOrigins);
-  const allowHeaders = [...cors.allowedHeaders, "authorization", "x-admin-api-key", REQUEST_ID_HEADER].join(", ");
-  const exposeHeaders = [...cors.exposedHeaders, REQUEST_ID_HEADER, "retry-after"].join(", ");
-  const browserHandler: NodeHandler = (req, res) => {
-    const origin = req.headers.origin;
-    if (typeof origin === "string" && origins.has(origin)) {
-      res.setHeader("access-control-allow-origin", origin);
-      res.setHeader("vary", "origin");
-      res.setHeader("access-control-expose-headers", exposeHeaders);
-      if (req.method === "OPTIONS") {
-        writeHead(res, 204, {
-          "access-control-allow-methods": cors.allowedMethods.join(", "),
-          "access-control-allow-headers": allowHeaders,
-          "access-control-max-age": "7200",
-        });
-        res.end();
-        return;
-      }
-    } else if (req.method === "OPTIONS") {
-      writeHead(res, 403);
-      res.end();
-      return;
-    }
-    if ((req.url ?? "").split("?")[0] === JWKS_PATH && req.method === "GET" && endpoints.jwks !== undefined) {
-      void serveJwks(req, res, endpoints.jwks, endpoints.logger);
-      return;
-    }
-    handler(req, res);
-  };
-  const server = createSecureServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2", allowHTTP1: true }, tracker.wrap(browserHandler));
+/** The browser listener: TLS without client certificates; `handler` is the browser front (browser-http.ts). */
+export function createBrowserListener(tls: TlsMaterial, handler: NodeHandler, tracker: ConnectionTracker): Http2SecureServer {
+  const server = createSecureServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2", allowHTTP1: true }, tracker.wrap(handler));
   tracker.trackServer(server, "secureConnection");
   server.on("session", (session) => tracker.trackSession(session));
   return server;

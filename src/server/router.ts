@@ -7,6 +7,7 @@ import type { Logger } from "../telemetry/logger.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { AdminAuthenticator } from "./admin-authenticator.js";
 import { AUTHORIZATION_TABLE, type AuthorizationTable } from "./authorization-table.js";
+import { browserMethodTable, type BrowserMethodTable } from "./browser-table.js";
 import type { ListenerKind } from "./context.js";
 import { healthService } from "./health.js";
 import type { HealthRegistry } from "./health-registry.js";
@@ -27,6 +28,8 @@ export interface ServiceRouterOptions {
   readonly routes: (router: ConnectRouter) => void;
   /** Defaults to AUTHORIZATION_TABLE (tests pass their own). */
   readonly authorizationTable?: AuthorizationTable;
+  /** Defaults to browserMethodTable(config.browser.admin). */
+  readonly browserTable?: BrowserMethodTable;
   readonly clock?: Clock;
 }
 
@@ -37,6 +40,7 @@ export function serverInterceptors(options: ServiceRouterOptions): Interceptor[]
     metrics: options.metrics,
     adminAuthenticator: options.adminAuthenticator,
     authorizationTable: options.authorizationTable ?? AUTHORIZATION_TABLE,
+    browserTable: options.browserTable ?? browserMethodTable(options.config.browser.admin),
     rateLimitPerMinute: options.config.api.rateLimitPerMinute,
     clock: options.clock,
   });

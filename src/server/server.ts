@@ -6,6 +6,8 @@ import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Config } from "../config/types.js";
 import { refusal } from "../domain/errors.js";
+import { browserHttpHandler } from "./browser-http.js";
+import { ConsoleAssets } from "./console-assets.js";
 import { ConnectionTracker } from "./connection-tracker.js";
 import type { NodeHandler } from "./connection-tracker.js";
 import { contextValuesFor } from "./context.js";
@@ -79,7 +81,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls"), mtlsTracker, logger), tracker: mtlsTracker });
   if (options.browser ?? true) {
     const tracker = new ConnectionTracker();
-    const server = createBrowserListener(tls, adapter("browser"), tracker, config.browser.corsAllowedOrigins, endpoints);
+    const consoleAssets = config.browser.admin ? ConsoleAssets.load(config.browser.consoleDir) : new ConsoleAssets();
+    if (config.browser.admin && !consoleAssets.built) {
+      logger.warn({ consoleDir: config.browser.consoleDir }, "the console is not built (npm run build:console): /console/ answers 503");
+    }
+    const front = browserHttpHandler(adapter("browser"), {
+      allowedOrigins: config.browser.corsAllowedOrigins,
+      admin: config.browser.admin,
+      endpoints,
+      console: consoleAssets,
+    });
+    const server = createBrowserListener(tls, front, tracker);
     listeners.push({ name: "browser", server, tracker });
   }
   const sidecarTracker = new ConnectionTracker();

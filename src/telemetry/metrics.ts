@@ -1,6 +1,18 @@
 /** Every metric the service exports, by name and label set, in one prom-client registry per instance. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+/** The admin authentication outcomes counted by agent_identity_admin_auth_total (its `result` label). */
+export const ADMIN_AUTH_RESULTS = ["token_issued", "jwt", "jwt_invalid", "missing", "api_key_invalid"] as const;
+
+/**
+ * The `result` label of agent_identity_verify_total and agent_identity_verify_duration_seconds, the seed
+ * runbook's names: `success` (a valid decision, reason `verified`) or `failure` (everything else: a refusal,
+ * with its reason code as `reason`, or a call that got no decision, with the error kind as `reason`:
+ * `invalid_argument`, `resource_exhausted`, `unavailable`, `internal`).
+ */
+export const VERIFY_RESULTS = ["success", "failure"] as const;
+export type VerifyResultLabel = (typeof VERIFY_RESULTS)[number];
+
 /** Latency buckets for RPCs, seconds. */
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Verify is the hot path: sub-millisecond resolution. */
@@ -56,13 +68,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     verifyTotal: new Counter({
       name: "agent_identity_verify_total",
-      help: "Verification decisions by result (valid or invalid) and reason code.",
+      help: "Verify calls by result (success or failure) and reason (the reason code, or the error kind of a call without a decision).",
       labelNames: ["result", "reason"] as const,
       registers,
     }),
     verifyDurationSeconds: new Histogram({
       name: "agent_identity_verify_duration_seconds",
-      help: "Verification time in seconds by result, with sub-millisecond buckets.",
+      help: "Verify time in seconds by result (success or failure), with sub-millisecond buckets.",
       labelNames: ["result"] as const,
       buckets: VERIFY_BUCKETS,
       registers,

@@ -39,16 +39,16 @@ describe("ExchangeToken", () => {
       "ttl_seconds",
     );
     const key = { headers: { "x-admin-api-key": h.adminApiKey } };
-    await expectRefused(h.clientAs(AdminService, "relyingParty").exchangeToken({}, key), Code.PermissionDenied, "auth.role_missing");
-    await expectRefused(h.clientAs(AdminService, { listener: "browser" }).exchangeToken({}, key), Code.PermissionDenied, "auth.listener_refused");
+    await expectRefused(h.clientAs(AdminService, "relyingParty").exchangeToken({}, key), Code.PermissionDenied, "auth.role_required");
+    await expectRefused(h.clientAs(AdminService, { listener: "browser" }).exchangeToken({}, key), Code.PermissionDenied, "auth.method_not_permitted");
     const reason = "client certificate not verified: CERT_HAS_EXPIRED";
     const message = await expectRefused(
       h.clientAs(AdminService, { listener: "mtls", refusal: reason }).exchangeToken({}, key),
       Code.Unauthenticated,
-      "auth.peer_refused",
+      "auth.certificate_refused",
     );
     expect(message).toBe("client certificate refused");
-    expect(h.logs.some((l) => l.errorCode === "auth.peer_refused" && l.detail === reason && l.level === "info")).toBe(true);
+    expect(h.logs.some((l) => l.errorCode === "auth.certificate_refused" && l.detail === reason && l.level === "info")).toBe(true);
   });
 });
 
@@ -79,7 +79,7 @@ describe("CreateOrg, GetOrg, ListOrgs", () => {
     await expectRefused(admin.getOrg({ orgId: "org_00000000000000000000000000" }), Code.NotFound, "org.not_found");
     await expectRefused(admin.getOrg({ orgId: "not an id" }), Code.InvalidArgument, "org.invalid_id", "org_id");
     await expectRefused(admin.listOrgs({ pageToken: "garbage" }), Code.InvalidArgument, "pagination.invalid_token", "page_token");
-    await expectRefused(h.clientAs(AdminService, "relyingParty").listOrgs({}), Code.PermissionDenied, "auth.role_missing");
+    await expectRefused(h.clientAs(AdminService, "relyingParty").listOrgs({}), Code.PermissionDenied, "auth.role_required");
   });
 });
 
@@ -104,6 +104,6 @@ describe("ListAuditEvents and ExportAudit", () => {
     await expectRefused(drain(), Code.InvalidArgument, "audit.export_range");
     await expectRefused(admin.listAuditEvents({ pageToken: "garbage" }), Code.InvalidArgument, "pagination.invalid_token", "page_token");
     await expectRefused(h.clientAs(AdminService, "admin").listAuditEvents({}), Code.Unauthenticated, "admin.token_missing");
-    await expectRefused(h.clientAs(AdminService, "agent").listAuditEvents({}), Code.PermissionDenied, "auth.role_missing");
+    await expectRefused(h.clientAs(AdminService, "agent").listAuditEvents({}), Code.PermissionDenied, "auth.role_required");
   });
 });

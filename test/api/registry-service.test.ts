@@ -50,7 +50,7 @@ describe("RegisterAgent", () => {
       "capabilities.scopes[0]",
     );
     await expectRefused(h.clientAs(AgentRegistryService, "admin").registerAgent({ ...base, possessionProof: proof }), Code.Unauthenticated, "admin.token_missing");
-    await expectRefused(h.clientAs(AgentRegistryService, "relyingParty").registerAgent({ ...base, possessionProof: proof }), Code.PermissionDenied, "auth.role_missing");
+    await expectRefused(h.clientAs(AgentRegistryService, "relyingParty").registerAgent({ ...base, possessionProof: proof }), Code.PermissionDenied, "auth.role_required");
   });
 });
 
@@ -70,7 +70,7 @@ describe("GetAgent and ListAgents", () => {
     await expectRefused(registry.getAgent({ agentId: UNKNOWN_AGENT }), Code.NotFound, "agent.not_found");
     await expectRefused(registry.getAgent({ agentId: "nope" }), Code.InvalidArgument, "agent.invalid_id", "agent_id");
     await expectRefused(registry.listAgents({ status: 99 as AgentStatus }), Code.InvalidArgument, "agent.invalid_status", "status");
-    await expectRefused(h.clientAs(AgentRegistryService, "agent").getAgent({ agentId: UNKNOWN_AGENT }), Code.PermissionDenied, "auth.role_missing");
+    await expectRefused(h.clientAs(AgentRegistryService, "agent").getAgent({ agentId: UNKNOWN_AGENT }), Code.PermissionDenied, "auth.role_required");
     await expectRefused(h.clientAs(AgentRegistryService, "relyingParty").listAgents({}), Code.InvalidArgument, "agent.list_org_required", "org_id");
   });
 });
@@ -134,7 +134,7 @@ describe("IssueCredential", () => {
     const self = h.clientAs(AgentRegistryService, "agent");
     await expectRefused(self.issueCredential({ agentId: a.agentId }), Code.InvalidArgument, "credential.proof_required", "proof");
     await expectRefused(self.issueCredential({ agentId: a.agentId, proof: await b.key.makeRenewalProof() }), Code.Unauthenticated, "credential.renewal_refused");
-    await expectRefused(h.clientAs(AgentRegistryService, "relyingParty").issueCredential({ agentId: a.agentId }), Code.PermissionDenied, "auth.role_missing");
+    await expectRefused(h.clientAs(AgentRegistryService, "relyingParty").issueCredential({ agentId: a.agentId }), Code.PermissionDenied, "auth.role_required");
   });
 });
 
@@ -157,7 +157,7 @@ describe("ReportTelemetry and GetTrustScore", () => {
     const report = { agentId: a.agentId, eventType: "payment.completed", success: true, latencyMs: 80, slaMet: true, dispute: false };
     await expectRefused(rp.reportTelemetry(report), Code.InvalidArgument, "telemetry.decision_required", "decision_id");
     await expectRefused(rp.reportTelemetry({ ...report, decisionId: "evt_00000000000000000000000000" }), Code.PermissionDenied, "telemetry.decision_unknown");
-    await expectRefused(h.clientAs(AgentRegistryService, "agent").reportTelemetry(report), Code.PermissionDenied, "auth.role_missing");
+    await expectRefused(h.clientAs(AgentRegistryService, "agent").reportTelemetry(report), Code.PermissionDenied, "auth.role_required");
     await expectRefused(rp.getTrustScore({ agentId: UNKNOWN_AGENT }), Code.NotFound, "agent.not_found");
   });
 });

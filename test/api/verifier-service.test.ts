@@ -41,8 +41,8 @@ describe("Verify", () => {
       "verify.invalid_request",
       "currency",
     );
-    await expectRefused(h.clientAs(VerifierService, "agent").verify(verifyRequest({ credential: a.credential }, proof)), Code.PermissionDenied, "auth.role_missing");
-    await expectRefused(h.clientAs(VerifierService, { listener: "browser" }).verify(verifyRequest({ credential: a.credential }, proof)), Code.PermissionDenied, "auth.listener_refused");
+    await expectRefused(h.clientAs(VerifierService, "agent").verify(verifyRequest({ credential: a.credential }, proof)), Code.PermissionDenied, "auth.role_required");
+    await expectRefused(h.clientAs(VerifierService, { listener: "browser" }).verify(verifyRequest({ credential: a.credential }, proof)), Code.PermissionDenied, "auth.method_not_permitted");
   });
 });
 
@@ -78,7 +78,7 @@ describe("VerifyHandshake and CreateSession", () => {
       Code.PermissionDenied,
       "session.proposal_other_party",
     );
-    await expectRefused(h.clientAs(VerifierService, "admin").createSession({ proposalId: hs.proposal!.proposalId }), Code.PermissionDenied, "auth.role_missing");
+    await expectRefused(h.clientAs(VerifierService, "admin").createSession({ proposalId: hs.proposal!.proposalId }), Code.PermissionDenied, "auth.role_required");
   });
 });
 
@@ -106,7 +106,7 @@ describe("GetJwks", () => {
   });
 
   it("refuses a refused certificate and a peer without a usable identity on the mTLS listener", async () => {
-    await expectRefused(h.clientAs(VerifierService, { listener: "mtls", refusal: "certificate has no uri san" }).getJwks({}), Code.Unauthenticated, "auth.peer_refused");
-    await expectRefused(h.clientAs(VerifierService, { listener: "mtls" }).getJwks({}), Code.Unauthenticated, "auth.peer_refused");
+    await expectRefused(h.clientAs(VerifierService, { listener: "mtls", refusal: "certificate has no uri san" }).getJwks({}), Code.Unauthenticated, "auth.certificate_refused");
+    await expectRefused(h.clientAs(VerifierService, { listener: "mtls" }).getJwks({}), Code.Unauthenticated, "auth.certificate_refused");
   });
 });

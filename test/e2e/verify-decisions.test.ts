@@ -29,19 +29,19 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
   let rp: string;
   let other: ExtraPeer;
   const clock = new ManualClock(Date.now());
-  /** Every Verify answer this file received, by "result|reason": the metrics must say the same. */
+  /** Every Verify answer this file received, by "result|reason" (the metric's labels): the metrics must say the same. */
   const tally = new Map<string, number>();
   const count = (result: string, reason: string) => tally.set(`${result}|${reason}`, (tally.get(`${result}|${reason}`) ?? 0) + 1);
 
   async function verifyBy(verifier: Client<typeof VerifierService>, req: VerifyInit): Promise<VerifyResponse> {
     try {
       const res = await verifier.verify(req);
-      count(res.valid ? "valid" : "invalid", res.reasonCode);
+      count(res.valid ? "success" : "failure", res.reasonCode);
       return res;
     } catch (e) {
       const err = ConnectError.from(e);
-      if (err.code === Code.InvalidArgument) count("error", "invalid_argument");
-      if (err.code === Code.ResourceExhausted) count("error", "resource_exhausted");
+      if (err.code === Code.InvalidArgument) count("failure", "invalid_argument");
+      if (err.code === Code.ResourceExhausted) count("failure", "resource_exhausted");
       throw err;
     }
   }
@@ -391,19 +391,19 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
     expect(await reasonOf(verifyRequest({ credential: a.credential }, proof))).toBe("verified");
     expect(await reasonOf(verifyRequest({ credential: a.credential }, proof))).toBe("nonce_replay");
     const text = await scrapeMetrics(t);
-    expect(tally.get("valid|verified")).toBeGreaterThan(0);
+    expect(tally.get("success|verified")).toBeGreaterThan(0);
     for (const [key, n] of tally) {
       const [result, reason] = key.split("|") as [string, string];
       expect(metricValue(text, "agent_identity_verify_total", { result, reason }), key).toBe(n);
     }
     const sum = (result: string) => [...tally].filter(([k]) => k.startsWith(`${result}|`)).reduce((s, [, n]) => s + n, 0);
-    for (const result of ["valid", "invalid", "error"]) {
+    for (const result of ["success", "failure"]) {
       expect(metricValue(text, "agent_identity_verify_duration_seconds_count", { result }), result).toBe(sum(result));
     }
-    expect(metricValue(text, "agent_identity_replay_denials_total")).toBe((tally.get("invalid|nonce_replay") ?? 0) + handshakeReplays);
-    expect(metricValue(text, "agent_identity_trust_compute_duration_seconds_count")).toBeGreaterThanOrEqual(tally.get("valid|verified")!);
+    expect(metricValue(text, "agent_identity_replay_denials_total")).toBe((tally.get("failure|nonce_replay") ?? 0) + handshakeReplays);
+    expect(metricValue(text, "agent_identity_trust_compute_duration_seconds_count")).toBeGreaterThanOrEqual(tally.get("success|verified")!);
     // Sub-millisecond buckets exist.
-    expect(text).toMatch(/agent_identity_verify_duration_seconds_bucket\{le="0\.000[0-9]*",result="valid"\}/);
+    expect(text).toMatch(/agent_identity_verify_duration_seconds_bucket\{le="0\.000[0-9]*",result="success"\}/);
   });
 
   it("decay moves a silent agent's score", async () => {

@@ -28,11 +28,21 @@ describe("protocol fuzzer", () => {
     const agent = await registerAgent(t);
     const rp = t.material.clients.relyingParty.identity;
     const tokens = [agent.credential, await proofFor(agent.key, rp, agent.credential), token];
+    const decision = await t.verifier().verify({
+      presented: { case: "credential", value: agent.credential },
+      proof: await proofFor(agent.key, rp, agent.credential),
+      scope: "payments:write",
+      operation: "payment.create",
+      amountMinor: 500n,
+      currency: "EUR",
+    });
+    const strings = [agent.agentId, agent.orgId, decision.decisionId, rp];
     const report = await runFuzz(t, {
       seed: SEED,
       requests: REQUESTS,
       timeoutMs: 10_000,
       tokens,
+      strings,
       adminToken: token,
       newestAudit: async () => {
         const e = (await admin.listAuditEvents({ pageSize: 1 })).events[0];

@@ -13,13 +13,20 @@ const STRINGS = [
   "eyJ0IjoxfQ", "AAAA", "-1", "NaN", "%00", "' OR 1=1 --",
 ];
 
+/** Valid tokens to mutate, and real values (org, agent, decision ids) that let requests reach deeper code. */
+export interface Pools {
+  readonly tokens: readonly string[];
+  readonly strings: readonly string[];
+}
+
 const INTS = [0, 1, -1, 2, 50, 500, 501, 2147483647, -2147483648, 4294967295];
 const BIGINTS = [0n, 1n, -1n, 9007199254740993n, 9223372036854775807n, -9223372036854775808n, 253402300800n, 18446744073709551615n];
 
-function scalarValue(prng: Prng, field: DescField, scalar: number, tokens: readonly string[]): unknown {
+function scalarValue(prng: Prng, field: DescField, scalar: number, pool: Pools): unknown {
   switch (scalar) {
     case 9: // string
-      return TOKEN_FIELD.test(field.name) && prng.chance(0.7) ? hostileToken(prng, tokens) : prng.pick(STRINGS);
+      if (TOKEN_FIELD.test(field.name) && prng.chance(0.7)) return hostileToken(prng, pool.tokens);
+      return pool.strings.length > 0 && prng.chance(0.4) ? prng.pick(pool.strings) : prng.pick(STRINGS);
     case 8: // bool
       return prng.chance(0.5);
     case 12: // bytes
@@ -38,21 +45,21 @@ function scalarValue(prng: Prng, field: DescField, scalar: number, tokens: reado
   }
 }
 
-function fieldValue(prng: Prng, field: DescField, depth: number, tokens: readonly string[]): unknown {
+function fieldValue(prng: Prng, field: DescField, depth: number, pool: Pools): unknown {
   switch (field.fieldKind) {
     case "scalar":
-      return scalarValue(prng, field, field.scalar, tokens);
+      return scalarValue(prng, field, field.scalar, pool);
     case "enum":
       return prng.chance(0.8) ? prng.pick(field.enum.values).number : prng.int(100);
     case "message":
-      return depth < 2 ? randomInit(prng, field.message, depth + 1, tokens) : undefined;
+      return depth < 2 ? randomInit(prng, field.message, depth + 1, pool) : undefined;
     case "list": {
       const n = prng.int(4);
       const out: unknown[] = [];
       for (let i = 0; i < n; i++) {
-        if (field.listKind === "scalar") out.push(scalarValue(prng, field, field.scalar, tokens));
+        if (field.listKind === "scalar") out.push(scalarValue(prng, field, field.scalar, pool));
         else if (field.listKind === "enum") out.push(prng.pick(field.enum.values).number);
-        else if (depth < 2) out.push(randomInit(prng, field.message, depth + 1, tokens));
+        else if (depth < 2) out.push(randomInit(prng, field.message, depth + 1, pool));
       }
       return out;
     }
@@ -60,32 +67,32 @@ function fieldValue(prng: Prng, field: DescField, depth: number, tokens: readonl
       const out: Record<string, unknown> = {};
       for (let i = prng.int(3); i > 0; i--) {
         const key = prng.pick(["a", "", "k".repeat(300), "\u0000", String(i)]);
-        if (field.mapKind === "scalar") out[key] = scalarValue(prng, field, field.scalar, tokens);
+        if (field.mapKind === "scalar") out[key] = scalarValue(prng, field, field.scalar, pool);
         else if (field.mapKind === "enum") out[key] = prng.pick(field.enum.values).number;
-        else if (depth < 2) out[key] = randomInit(prng, field.message, depth + 1, tokens);
+        else if (depth < 2) out[key] = randomInit(prng, field.message, depth + 1, pool);
       }
       return out;
     }
   }
 }
 
-function randomInit(prng: Prng, desc: DescMessage, depth: number, tokens: readonly string[]): Record<string, unknown> {
+function randomInit(prng: Prng, desc: DescMessage, depth: number, pool: Pools): Record<string, unknown> {
   const init: Record<string, unknown> = {};
   for (const oneof of desc.oneofs) {
     if (!prng.chance(0.85)) continue;
     const f = prng.pick(oneof.fields);
-    init[oneof.localName] = { case: f.localName, value: fieldValue(prng, f, depth, tokens) };
+    init[oneof.localName] = { case: f.localName, value: fieldValue(prng, f, depth, pool) };
   }
   for (const f of desc.fields) {
-    if (f.oneof === undefined && prng.chance(0.75)) init[f.localName] = fieldValue(prng, f, depth, tokens);
+    if (f.oneof === undefined && prng.chance(0.75)) init[f.localName] = fieldValue(prng, f, depth, pool);
   }
   return init;
 }
 
 /** A random request of `desc` as protobuf bytes and as Connect JSON (undefined when it cannot be encoded). */
-export function randomRequest(prng: Prng, desc: DescMessage, tokens: readonly string[]): { binary: Uint8Array; json: string | undefined } {
+export function randomRequest(prng: Prng, desc: DescMessage, pool: Pools): { binary: Uint8Array; json: string | undefined } {
   try {
-    const message = create(desc, randomInit(prng, desc, 0, tokens));
+    const message = create(desc, randomInit(prng, desc, 0, pool));
     let json: string | undefined;
     try {
       json = toJsonString(desc, message);

@@ -17,9 +17,15 @@ export interface TlsIdentity {
   readonly key: Buffer;
 }
 
-export function openSession(baseUrl: string, tls: TlsIdentity): ClientHttp2Session {
-  const session = connect(baseUrl, { ca: tls.ca, cert: tls.cert, key: tls.key });
-  session.on("error", () => undefined);
+/** A client session; `usable` turns false once it errors, gets GOAWAY or closes (the caller opens a new one). */
+export function openSession(baseUrl: string, tls: TlsIdentity): ClientHttp2Session & { usable: boolean } {
+  const session = Object.assign(connect(baseUrl, { ca: tls.ca, cert: tls.cert, key: tls.key }), { usable: true });
+  const unusable = (): void => {
+    session.usable = false;
+  };
+  session.on("error", unusable);
+  session.on("goaway", unusable);
+  session.on("close", unusable);
   return session;
 }
 
@@ -107,7 +113,13 @@ export function send(
     stream.on("data", (c: Buffer) => {
       if (chunks.reduce((n, x) => n + x.length, 0) < 1_000_000) chunks.push(c);
     });
-    stream.on("error", () => finish("stream_error"));
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      // The server's HTTP/2 flood protection closing an abusive session: a defined refusal, not a failure.
+      if (e.message.includes("ENHANCE_YOUR_CALM")) {
+        (session as { usable?: boolean }).usable = false;
+        finish("enhance_your_calm");
+      } else finish(`stream_error:${e.code ?? "?"}:${e.message.slice(0, 80)}`);
+    });
     stream.on("end", () => {
       const body = Buffer.concat(chunks);
       const status = Number(headers[":status"]);

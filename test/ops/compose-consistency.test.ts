@@ -1,30 +1,17 @@
 // infra/docker-compose.yml and infra/Dockerfile checked against the code (no Docker engine runs here).
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevMaterial } from "../../src/config/dev-material.js";
 import { loadConfig } from "../../src/config/load.js";
 import { testMaterial } from "../support/app-harness.js";
+import { configVariableNames, envExampleNames } from "./config-names.js";
 import { asList, asMap, asString, parseMiniYaml, type YamlValue } from "./mini-yaml.js";
 import { REPO_ROOT } from "./support.js";
 
 const read = (path: string): string => readFileSync(join(REPO_ROOT, path), "utf8");
-
-/** Every variable name the config loader mentions: upper-case string literals in src/config/*.ts. */
-function configVariableNames(): Set<string> {
-  const names = new Set<string>();
-  const dir = join(REPO_ROOT, "src", "config");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
-    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/"([A-Z][A-Z0-9_]{2,})"/g)) names.add(m[1]!);
-  }
-  return names;
-}
-
-/** Variables documented in .env.example, as "NAME=" or "# NAME=" at the start of a line. */
-function envExampleNames(): Set<string> {
-  return new Set([...read(".env.example").matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
-}
 
 interface DockerInstruction {
   readonly op: string;
@@ -216,8 +203,23 @@ describe("infra/docker-compose.yml and infra/Dockerfile against the code", () =>
     expect(runtime.some((i) => i.op === "COPY" && /src\/adapters\/sql\/migrations \.\/dist\/src\/adapters\/sql\/migrations$/.test(i.args))).toBe(true);
   });
 
-  it("the build context leaves out secrets and local state", () => {
-    const ignored = read("infra/Dockerfile.dockerignore").split(/\r?\n/).filter((l) => l !== "" && !l.startsWith("#"));
-    for (const entry of [".env", "certs/dev", "secrets", "node_modules", "dist", "data"]) expect(ignored).toContain(entry);
+  it("the build context leaves out secrets and local state (.dockerignore at the context root: BuildKit and the legacy builder)", () => {
+    expect(existsSync(join(REPO_ROOT, "infra", "Dockerfile.dockerignore")), "a Dockerfile-specific file would shadow the root one under BuildKit").toBe(false);
+    const ignored = read(".dockerignore").split(/\r?\n/).filter((l) => l !== "" && !l.startsWith("#"));
+    for (const entry of [".env", "**/.env", "certs", "secrets", "node_modules", "dist", "data"]) expect(ignored).toContain(entry);
+  });
+
+  it("the seed guide's steps need nothing exported: every ${VAR} comes from the root .env (infra/.env links to it)", () => {
+    // Compose (v1.28+, v2) reads .env from the project directory, the folder of the first -f file.
+    const projectDotEnv = join(REPO_ROOT, "infra", ".env");
+    expect(lstatSync(projectDotEnv).isSymbolicLink()).toBe(true);
+    expect(resolve(dirname(projectDotEnv), readlinkSync(projectDotEnv))).toBe(join(REPO_ROOT, ".env"));
+    expect(spawnSync("git", ["check-ignore", "-q", "infra/.env"], { cwd: REPO_ROOT }).status, "infra/.env is tracked").toBe(1);
+    const interpolated = [...read("infra/docker-compose.yml").matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!);
+    expect(interpolated).toContain("POSTGRES_PASSWORD");
+    const documented = envExampleNames();
+    expect(interpolated.filter((n) => !documented.has(n))).toEqual([]);
+    expect(compose.name).toBe("agent-identity"); // Compose v2 syntax, as the header says
+    expect(read("infra/docker-compose.yml")).toMatch(/Compose v2/);
   });
 });

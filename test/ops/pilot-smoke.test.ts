@@ -65,4 +65,11 @@ describe("pilot:smoke against the embedded service", () => {
     expect(report.error).toMatch(/^Unauthenticated|^PermissionDenied/);
     expect(run.stderr).toContain("FAILED at step token_exchange");
   }, 120_000);
+
+  it("sends the key given as ADMIN_API_KEY (the seed guide's `ADMIN_API_KEY=... npm run pilot:smoke`), not the development file", async () => {
+    const { PILOT_ADMIN_API_KEY_FILE: _devKeyFile, ...env } = pilotEnv(t.material, t.app.server.grpcPort, RATE_LIMIT);
+    const run = await runChild(TSX, ["src/cli/pilot-smoke.ts"], { ...env, PILOT_DEV_DIR: t.material.dir, ADMIN_API_KEY: "a-key-the-service-does-not-hold" });
+    expect(run.code).toBe(1);
+    expect(parseReport(run.stdout)).toMatchObject({ ok: false, failed_step: "token_exchange" });
+  }, 120_000);
 });

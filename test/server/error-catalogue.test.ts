@@ -17,10 +17,9 @@ describe("error catalogue", () => {
   });
 
   it("keeps the wire codes of the authorization refusals", () => {
-    expect(toConnectError(refusal("auth.peer_refused")).code).toBe(Code.Unauthenticated);
-    expect(toConnectError(refusal("auth.method_not_listed")).code).toBe(Code.PermissionDenied);
-    expect(toConnectError(refusal("auth.role_missing")).code).toBe(Code.PermissionDenied);
-    expect(toConnectError(refusal("auth.listener_refused")).code).toBe(Code.PermissionDenied);
+    expect(toConnectError(refusal("auth.certificate_refused")).code).toBe(Code.Unauthenticated);
+    expect(toConnectError(refusal("auth.method_not_permitted")).code).toBe(Code.PermissionDenied);
+    expect(toConnectError(refusal("auth.role_required")).code).toBe(Code.PermissionDenied);
     expect(toConnectError(refusal("auth.client_certificate_required")).code).toBe(Code.Unauthenticated);
   });
 

@@ -11,6 +11,7 @@ import { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection
 import { ManualClock } from "../../src/domain/clock.js";
 import { AUTHORIZATION_TABLE } from "../../src/server/authorization-table.js";
 import { errorMappingInterceptor } from "../../src/server/interceptors/error-mapping.js";
+import { browserMethodTable } from "../../src/server/browser-table.js";
 import { endpointLabel, rateLimitInterceptor } from "../../src/server/interceptors/rate-limit.js";
 import { createMetrics } from "../../src/telemetry/metrics.js";
 
@@ -25,7 +26,7 @@ describe("per-peer rate limits", () => {
       },
       {
         router: {
-          interceptors: [errorMappingInterceptor(), rateLimitInterceptor({ table: AUTHORIZATION_TABLE, perMinute: 2, clock, metrics })],
+          interceptors: [errorMappingInterceptor(), rateLimitInterceptor({ table: AUTHORIZATION_TABLE, browserTable: browserMethodTable(false), perMinute: 2, clock, metrics })],
         },
       },
     );

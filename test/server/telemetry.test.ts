@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { createMetrics } from "../../src/telemetry/metrics.js";
+import { verifyMetricsOf } from "../../src/telemetry/verify-metrics.js";
 
 describe("createLogger", () => {
   it("writes JSON lines and censors authorization, api keys and tokens at any depth", () => {
@@ -34,9 +35,25 @@ describe("createMetrics", () => {
     const a = createMetrics({ processMetrics: false });
     const b = createMetrics({ processMetrics: false });
     a.rpcTotal.inc({ method: "/x/Y", code: "ok" });
-    a.verifyDurationSeconds.observe({ result: "valid" }, 0.0002);
+    a.verifyDurationSeconds.observe({ result: "success" }, 0.0002);
     expect(await a.registry.metrics()).toContain('agent_identity_rpc_total{method="/x/Y",code="ok"} 1');
     expect(await b.registry.metrics()).not.toContain('method="/x/Y"');
-    expect(await a.registry.metrics()).toContain('agent_identity_verify_duration_seconds_bucket{le="0.00025",result="valid"} 1');
+    expect(await a.registry.metrics()).toContain('agent_identity_verify_duration_seconds_bucket{le="0.00025",result="success"} 1');
+  });
+});
+
+describe("verifyMetricsOf", () => {
+  it("labels Verify calls with the seed runbook's result values: success, or failure with the reason", async () => {
+    const m = createMetrics({ processMetrics: false });
+    const port = verifyMetricsOf(m);
+    port.verifyResult("valid", "verified", 0.001);
+    port.verifyResult("invalid", "nonce_replay", 0.001);
+    port.verifyResult("error", "unavailable", 0.001);
+    const text = await m.registry.metrics();
+    expect(text).toContain('agent_identity_verify_total{result="success",reason="verified"} 1');
+    expect(text).toContain('agent_identity_verify_total{result="failure",reason="nonce_replay"} 1');
+    expect(text).toContain('agent_identity_verify_total{result="failure",reason="unavailable"} 1');
+    expect(text).toContain('agent_identity_verify_duration_seconds_count{result="failure"} 2');
+    expect(text).not.toMatch(/result="(valid|invalid|error)"/);
   });
 });

@@ -112,6 +112,7 @@ export function sqlAuditReader(q: Queryable): AuditReader {
       if (filter.orgId !== undefined) add((n) => `org_id = $${n}`, filter.orgId);
       if (filter.actor !== undefined) add((n) => `actor = $${n}`, filter.actor);
       if (filter.action !== undefined) add((n) => `action = $${n}`, filter.action);
+      if (filter.target !== undefined) add((n) => `target = $${n}`, filter.target);
       if (filter.startMs !== undefined) add((n) => `time >= $${n}`, ts(filter.startMs));
       if (filter.endMs !== undefined) add((n) => `time < $${n}`, ts(filter.endMs));
       if (below !== undefined) add((n) => `seq < $${n}`, below);

@@ -50,6 +50,38 @@ function positiveInteger(env: Environment, name: string, fallback: number, max: 
 }
 
 /**
+ * The admin API key, first found of: PILOT_ADMIN_API_KEY, the file PILOT_ADMIN_API_KEY_FILE names, the
+ * service's own ADMIN_API_KEY, the first (current) key of ADMIN_API_KEYS, the development key file.
+ */
+function adminApiKeyOf(env: Environment, file: (name: string, devName: string) => string): string {
+  const direct = value(env, "PILOT_ADMIN_API_KEY") ?? (value(env, "PILOT_ADMIN_API_KEY_FILE") === undefined ? serviceKey(env) : undefined);
+  if (direct !== undefined) return direct;
+  const keyFile = file("PILOT_ADMIN_API_KEY_FILE", "admin-api-key");
+  let key: string;
+  try {
+    key = readFileSync(keyFile, "utf8").trim();
+  } catch {
+    throw new PilotSettingsError(`set ADMIN_API_KEY (or PILOT_ADMIN_API_KEY), or PILOT_ADMIN_API_KEY_FILE to a readable file (tried ${keyFile})`);
+  }
+  if (key === "") throw new PilotSettingsError(`the admin API key file ${keyFile} is empty`);
+  return key;
+}
+
+/** The key the service itself is given: ADMIN_API_KEY, or the first of ADMIN_API_KEYS (current, then next). */
+function serviceKey(env: Environment): string | undefined {
+  const current = value(env, "ADMIN_API_KEYS")?.split(",")[0]?.trim();
+  return value(env, "ADMIN_API_KEY") ?? (current === "" ? undefined : current);
+}
+
+/** The variables that name a deployed service to test: an address or an admin key given to this process. */
+export const LIVE_TARGET_VARIABLES = ["PILOT_ADDR", "PILOT_ADMIN_API_KEY", "PILOT_ADMIN_API_KEY_FILE", "ADMIN_API_KEY", "ADMIN_API_KEYS"] as const;
+
+/** The first of LIVE_TARGET_VARIABLES set in `env`, if any (`npm run test:integration` then targets that service). */
+export function liveTargetVariable(env: Environment): string | undefined {
+  return LIVE_TARGET_VARIABLES.find((name) => value(env, name) !== undefined);
+}
+
+/**
  * Reads the settings. Every file defaults to the development material under `<projectRoot>/certs/dev` (or
  * PILOT_DEV_DIR), so the smoke runs against `npm start` with no environment at all.
  */
@@ -66,16 +98,7 @@ export function readPilotSettings(env: Environment, projectRoot: string): PilotS
   }
   if (parsed.protocol !== "https:") throw new PilotSettingsError("PILOT_ADDR must use https (the mTLS port)");
 
-  let adminApiKey = value(env, "PILOT_ADMIN_API_KEY");
-  if (adminApiKey === undefined) {
-    const keyFile = file("PILOT_ADMIN_API_KEY_FILE", "admin-api-key");
-    try {
-      adminApiKey = readFileSync(keyFile, "utf8").trim();
-    } catch {
-      throw new PilotSettingsError(`set PILOT_ADMIN_API_KEY, or PILOT_ADMIN_API_KEY_FILE to a readable file (tried ${keyFile})`);
-    }
-    if (adminApiKey === "") throw new PilotSettingsError(`the admin API key file ${keyFile} is empty`);
-  }
+  const adminApiKey = adminApiKeyOf(env, file);
   const exportFile = value(env, "PILOT_AUDIT_EXPORT_FILE");
   return {
     addr: addr.replace(/\/+$/, ""),

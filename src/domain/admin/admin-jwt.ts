@@ -12,6 +12,15 @@ export function adminAudience(issuerUrl: string): string {
   return `${issuerUrl.replace(/\/+$/, "")}/admin`;
 }
 
+/**
+ * The audience of admin JWTs exchanged on the browser listener: "<issuer>/admin/browser". They carry no
+ * certificate binding (the browser has no client certificate), so they are never accepted on the mTLS port, whose
+ * tokens name "<issuer>/admin"; and the mTLS port's certificate-bound tokens are never accepted on the browser port.
+ */
+export function browserAdminAudience(issuerUrl: string): string {
+  return `${adminAudience(issuerUrl)}/browser`;
+}
+
 /** The claims of an admin JWT as this service writes them. */
 export type AdminJwtClaims = AdminClaims & { readonly scope: typeof ADMIN_SCOPE };
 
@@ -20,6 +29,8 @@ export interface AdminJwtExpectation {
   readonly audience: string;
   readonly nowMs: number;
   readonly maxTtlSeconds: number;
+  /** "certificate": cnf x5t#S256 required (mTLS listener); "none": cnf must be absent (browser listener). */
+  readonly binding: "certificate" | "none";
 }
 
 /** The fields of a signature-checked admin JWT, or why it is not one this service would accept now. */
@@ -35,5 +46,9 @@ export function readAdminClaims(
   if (c.exp <= c.iat) return problem("iat/exp invalid");
   if (c.exp - c.iat > expect.maxTtlSeconds) return problem("lifetime above the maximum");
   if (c.org_id !== undefined && !isId("org", c.org_id)) return problem("org_id invalid");
+  if (expect.binding === "none") {
+    return c.cnf === undefined ? { sub: c.sub, jti: c.jti, orgId: c.org_id, thumbprint: "" } : problem("cnf present on a browser token");
+  }
+  if (c.cnf === undefined) return problem("cnf x5t#S256 missing");
   return { sub: c.sub, jti: c.jti, orgId: c.org_id, thumbprint: c.cnf["x5t#S256"] };
 }

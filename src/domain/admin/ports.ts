@@ -57,3 +57,13 @@ export interface AdminTokenExchanger {
    */
   exchange(peer: Peer, presentedApiKey: string | undefined, request: AdminTokenRequest, requestId: string): Promise<IssuedAdminToken>;
 }
+
+/** AdminService.ExchangeToken on the browser listener: an admin API key for a browser-audience admin JWT. */
+export interface BrowserAdminTokenExchanger {
+  /**
+   * @param client the client's network address (the rate-limit key and the token's "browser:<address>" subject).
+   * @throws DomainError permission_denied (admin.browser_disabled), resource_exhausted (admin.exchange_rate_limited,
+   *   with retryAfterMs), unauthenticated (admin.key_missing, admin.key_invalid), or the signer's unavailable error.
+   */
+  exchangeForBrowser(client: string, presentedApiKey: string | undefined, requestId: string): Promise<IssuedAdminToken>;
+}

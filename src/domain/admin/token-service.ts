@@ -11,6 +11,7 @@ import {
   ADMIN_JWT_MIN_TTL_SECONDS,
   ADMIN_SCOPE,
   adminAudience,
+  browserAdminAudience,
   readAdminClaims,
   type AdminJwtClaims,
 } from "./admin-jwt.js";
@@ -23,6 +24,7 @@ import type {
   AdminListener,
   AdminTokenExchanger,
   AdminTokenRequest,
+  BrowserAdminTokenExchanger,
   IssuedAdminToken,
 } from "./ports.js";
 
@@ -40,7 +42,21 @@ export interface AdminTokenServiceOptions {
   readonly onAdminAuth?: AdminAuthReporter;
   /** Failed exchanges allowed per peer identity and window (default 5 per minute). */
   readonly failureLimit?: { readonly maxFailures: number; readonly windowMs: number };
+  /** Browser-listener exchanges (BROWSER_ADMIN); absent: ExchangeToken is refused there. */
+  readonly browser?: BrowserExchangeOptions;
 }
+
+export interface BrowserExchangeOptions {
+  /** Lifetime of browser admin JWTs, 60..maxTtlSeconds (BROWSER_ADMIN_JWT_TTL_SECONDS, default 600). */
+  readonly ttlSeconds: number;
+  /** Failed exchanges allowed per client address and window (default 5 per minute). */
+  readonly perClient?: { readonly maxFailures: number; readonly windowMs: number };
+  /** Failed exchanges allowed from all browser clients together per window (default 30 per minute). */
+  readonly global?: { readonly maxFailures: number; readonly windowMs: number };
+}
+
+/** The FailureLimiter key shared by every browser client (the global window). */
+const ALL_BROWSER_CLIENTS = "browser:*";
 
 const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
@@ -49,11 +65,14 @@ function unauthenticated(code: string, message: string, cause?: unknown): Domain
 }
 
 /** Issues and checks admin JWTs. One instance per process (it holds the failure window). */
-export class AdminTokenService implements AdminAuthenticator, AdminTokenExchanger {
+export class AdminTokenService implements AdminAuthenticator, AdminTokenExchanger, BrowserAdminTokenExchanger {
   readonly #options: AdminTokenServiceOptions;
   readonly #verifyKey: VerificationKey;
   readonly #audience: string;
+  readonly #browserAudience: string;
   readonly #limiter: FailureLimiter;
+  readonly #browserClients: FailureLimiter;
+  readonly #browserAll: FailureLimiter;
   readonly #apiKeyHashes: readonly Uint8Array[];
 
   constructor(options: AdminTokenServiceOptions) {
@@ -71,6 +90,49 @@ export class AdminTokenService implements AdminAuthenticator, AdminTokenExchange
     this.#verifyKey = verificationKey(options.signer.publicJwk);
     this.#audience = adminAudience(options.issuerUrl);
     this.#limiter = new FailureLimiter(options.clock, options.failureLimit ?? { maxFailures: 5, windowMs: 60_000 });
+    this.#browserAudience = browserAdminAudience(options.issuerUrl);
+    const browser = options.browser;
+    if (browser !== undefined && (browser.ttlSeconds < ADMIN_JWT_MIN_TTL_SECONDS || browser.ttlSeconds > options.maxTtlSeconds)) {
+      throw new Error(`browser admin jwt ttl must be ${ADMIN_JWT_MIN_TTL_SECONDS}..${options.maxTtlSeconds} seconds`);
+    }
+    this.#browserClients = new FailureLimiter(options.clock, browser?.perClient ?? { maxFailures: 5, windowMs: 60_000 });
+    this.#browserAll = new FailureLimiter(options.clock, browser?.global ?? { maxFailures: 30, windowMs: 60_000 });
+  }
+
+  /**
+   * ExchangeToken on the browser listener: anyone holding an admin API key gets a short-lived admin JWT for the
+   * browser audience, without certificate binding, `sub` "browser:<client address>". Failures are limited per
+   * client address and across all browser clients; while either window is full every attempt is refused.
+   */
+  async exchangeForBrowser(client: string, presentedApiKey: string | undefined, requestId: string): Promise<IssuedAdminToken> {
+    const browser = this.#options.browser;
+    if (browser === undefined) throw new DomainError("permission_denied", "admin.browser_disabled", "browser admin is disabled");
+    const key = `browser:${client}`;
+    const retryAfterMs = Math.max(this.#browserClients.retryAfterMs(key) ?? 0, this.#browserAll.retryAfterMs(ALL_BROWSER_CLIENTS) ?? 0);
+    if (retryAfterMs > 0) {
+      throw new DomainError("resource_exhausted", "admin.exchange_rate_limited", "too many failed admin key attempts", { retryAfterMs });
+    }
+    const failed = (result: AdminAuthResult, error: DomainError): DomainError => {
+      this.#browserClients.recordFailure(key);
+      this.#browserAll.recordFailure(ALL_BROWSER_CLIENTS);
+      this.#options.onAdminAuth?.(result, { identity: key, requestId, code: error.code });
+      return error;
+    };
+    if (presentedApiKey === undefined || presentedApiKey === "") throw failed("missing", unauthenticated("admin.key_missing", "admin api key required"));
+    if (!apiKeyMatches(presentedApiKey, this.#apiKeyHashes)) throw failed("api_key_invalid", unauthenticated("admin.key_invalid", "invalid admin api key"));
+    const iat = Math.floor(this.#options.clock.nowMs() / 1000);
+    const claims: AdminJwtClaims = {
+      iss: this.#options.issuerUrl,
+      aud: this.#browserAudience,
+      sub: key,
+      scope: ADMIN_SCOPE,
+      jti: randomBytes(18).toString("base64url"),
+      iat,
+      exp: iat + browser.ttlSeconds,
+    };
+    const token = await signToken(ADMIN, this.#options.signer, claims);
+    this.#options.onAdminAuth?.("token_issued", { identity: key, requestId, code: undefined });
+    return { token, expiresAtMs: claims.exp * 1000, subject: key, tokenId: claims.jti };
   }
 
   async exchange(
@@ -147,14 +209,27 @@ export class AdminTokenService implements AdminAuthenticator, AdminTokenExchange
     const signerKid = this.#options.signer.kid;
     // One admin-token key: a token without a kid names it too.
     const checked = checkToken(ADMIN, match[1]!, (kid) => (kid === undefined || kid === signerKid ? this.#verifyKey : undefined));
-    const claims = checked.ok
-      ? readAdminClaims(checked.claims, { issuer: this.#options.issuerUrl, audience: this.#audience, nowMs: this.#options.clock.nowMs(), maxTtlSeconds: this.#options.maxTtlSeconds })
-      : { problem: checked.detail, expired: false };
+    const onBrowser = listener === "browser";
+    const expectation = {
+      issuer: this.#options.issuerUrl,
+      audience: onBrowser ? this.#browserAudience : this.#audience,
+      nowMs: this.#options.clock.nowMs(),
+      maxTtlSeconds: this.#options.maxTtlSeconds,
+      binding: onBrowser ? ("none" as const) : ("certificate" as const),
+    };
+    const claims = checked.ok ? readAdminClaims(checked.claims, expectation) : { problem: checked.detail, expired: false };
     if ("problem" in claims) {
       const error = claims.expired
         ? unauthenticated("admin.token_expired", "admin token expired")
         : unauthenticated("admin.token_invalid", "invalid admin token", new Error(claims.problem));
       throw this.#report("jwt_invalid", peer, requestId, error);
+    }
+    if (onBrowser) {
+      if (this.#options.browser === undefined) {
+        throw this.#report("jwt_invalid", peer, requestId, unauthenticated("admin.listener_refused", "browser admin is disabled"));
+      }
+      this.#emit("jwt", peer, requestId, undefined);
+      return { subject: claims.sub, orgId: claims.orgId, tokenId: claims.jti };
     }
     if (peer === undefined || peer.certThumbprint !== claims.thumbprint || peer.identity !== claims.sub) {
       const error = unauthenticated("admin.cert_mismatch", "admin token bound to another certificate");

@@ -62,7 +62,10 @@ function parseString(value: unknown, what: string): string {
 function parseBytes(value: unknown, what: string): Uint8Array {
   const s = parseString(value, what);
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(s)) throw new ExportFormatError(`${what}: expected base64`);
-  return new Uint8Array(Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
+  const standard = s.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+  if (standard.length % 4 === 1) throw new ExportFormatError(`${what}: expected base64`);
+  // atob: no Node Buffer, so the browser console parses exports with this same code.
+  return Uint8Array.from(atob(standard.padEnd(Math.ceil(standard.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
@@ -183,7 +186,7 @@ function eventJson(e: AuditEventRecord): Record<string, unknown> {
     details: e.details,
     prevHash: e.prevHash,
     hash: e.hash,
-    canonical: Buffer.from(e.canonical).toString("base64"),
+    canonical: btoa(Array.from(e.canonical, (b) => String.fromCharCode(b)).join("")),
   };
 }
 

@@ -1,5 +1,8 @@
-/** Offline verification of an audit export: hashes, links, contiguity from the anchor, checkpoint signatures. */
-import { canonicalEventBytes, chainHash, GENESIS_HASH } from "./chain.js";
+/**
+ * Offline verification of an audit export: hashes, links, contiguity from the anchor, checkpoint signatures. No Node
+ * APIs: `npm run audit:verify` and the browser console run this same code.
+ */
+import { canonicalEventBytes, chainHashWeb, GENESIS_HASH } from "./chain-link.js";
 import type { SignedCheckpoint } from "./checkpoint-jws.js";
 import type { AuditExport } from "./export-file.js";
 
@@ -59,7 +62,7 @@ export async function verifyExport(doc: AuditExport, verifyCheckpointSignature: 
       return fail(e.seq, `fields cannot be canonicalised: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (!sameBytes(canonical, e.canonical)) return fail(e.seq, "canonical bytes do not match the event's fields");
-    if (chainHash(e.prevHash, e.canonical) !== e.hash) return fail(e.seq, "hash does not match sha256(prev_hash || canonical)");
+    if ((await chainHashWeb(e.prevHash, e.canonical)) !== e.hash) return fail(e.seq, "hash does not match sha256(prev_hash || canonical)");
     hashBySeq.set(e.seq, e.hash);
     prevHash = e.hash;
   }

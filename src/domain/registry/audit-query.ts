@@ -39,6 +39,7 @@ export class AuditQuery {
       orgId,
       actor: clean("actor", filter.actor),
       action: clean("action", filter.action),
+      target: clean("target", filter.target),
       startMs: time("start_time", filter.startMs),
       endMs: time("end_time", filter.endMs),
     });

@@ -19,6 +19,17 @@ import { TOKEN_SYNTAX } from "../registry/validation.js";
 const MAX_REPORT_AGE_MS = 30 * 24 * 3600 * 1000;
 const FUTURE_TOLERANCE_MS = 60_000;
 const MAX_STATE_WRITE_ATTEMPTS = 5;
+/** The largest latency a report may carry (the column is a 32-bit integer). */
+const MAX_LATENCY_MS = 2_147_483_647;
+/** The largest raw telemetry object, serialised. */
+const MAX_RAW_BYTES = 16 * 1024;
+
+/** raw must fit the jsonb column: bounded, and no NUL anywhere (Postgres text and jsonb cannot hold it). */
+function requireRawJson(raw: JsonObject): void {
+  const text = JSON.stringify(raw);
+  if (text.length > MAX_RAW_BYTES) throw invalidField("telemetry.invalid", "raw", `must be at most ${MAX_RAW_BYTES} bytes as JSON`);
+  if (text.includes("\\u0000")) throw invalidField("telemetry.invalid", "raw", "must not contain NUL characters");
+}
 
 export interface TelemetryReportInput {
   readonly agentId: string;
@@ -48,6 +59,10 @@ export class TelemetryService {
     requireAgentId(input.agentId);
     if (!TOKEN_SYNTAX.test(input.eventType) || input.eventType.length > 64) {
       throw invalidField("telemetry.invalid", "event_type", "must be 1..64 characters of [A-Za-z0-9._:/-]");
+    }
+    requireRawJson(input.raw);
+    if (!Number.isSafeInteger(input.latencyMs) || input.latencyMs < 0 || input.latencyMs > MAX_LATENCY_MS) {
+      throw invalidField("telemetry.invalid", "latency_ms", `must be 0..${MAX_LATENCY_MS}`);
     }
     const nowMs = this.deps.clock.nowMs();
     const occurredAtMs = input.occurredAtMs ?? nowMs;

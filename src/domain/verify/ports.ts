@@ -144,8 +144,8 @@ export interface DecisionRecorder {
 export type LimitedEndpoint = "verify" | "verify_handshake";
 
 /**
- * Metrics callbacks (app.ts wires them to prom-client). Label sets: result in {valid, invalid, error};
- * reason in REASON_CODES for valid/invalid and the ErrorKind for error.
+ * Metrics callbacks (telemetry/verify-metrics.ts wires them to prom-client, where valid becomes the label
+ * result="success" and invalid or error result="failure"); reason: a REASON_CODES entry, or the ErrorKind of an error.
  */
 export interface VerifyMetrics {
   verifyResult(result: "valid" | "invalid" | "error", reason: ReasonCode | ErrorKind, durationSeconds: number): void;

@@ -4,6 +4,7 @@ import type { Logger } from "../../telemetry/logger.js";
 import type { Metrics } from "../../telemetry/metrics.js";
 import type { AdminAuthenticator } from "../admin-authenticator.js";
 import type { AuthorizationTable } from "../authorization-table.js";
+import type { BrowserMethodTable } from "../browser-table.js";
 import { authorizationInterceptor } from "./authorization.js";
 import { errorMappingInterceptor } from "./error-mapping.js";
 import { loggingInterceptor } from "./logging.js";
@@ -17,6 +18,7 @@ export interface InterceptorChainOptions {
   readonly metrics: Metrics;
   readonly adminAuthenticator: AdminAuthenticator;
   readonly authorizationTable: AuthorizationTable;
+  readonly browserTable: BrowserMethodTable;
   /** Per-peer limit for methods the table marks "per-peer" (RATE_LIMIT_PER_MINUTE). */
   readonly rateLimitPerMinute: number;
   readonly clock?: Clock;
@@ -34,10 +36,13 @@ export function interceptorChain(options: InterceptorChainOptions): Interceptor[
     errorMappingInterceptor(),
     authorizationInterceptor({
       table: options.authorizationTable,
+      browserTable: options.browserTable,
       adminAuthenticator: options.adminAuthenticator,
+      logger: options.logger,
     }),
     rateLimitInterceptor({
       table: options.authorizationTable,
+      browserTable: options.browserTable,
       perMinute: options.rateLimitPerMinute,
       clock: options.clock ?? systemClock,
       metrics: options.metrics,

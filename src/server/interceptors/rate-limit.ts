@@ -5,11 +5,13 @@ import { isDomainError } from "../../domain/errors.js";
 import { CallerGuard } from "../../domain/verify/caller-guard.js";
 import type { Metrics } from "../../telemetry/metrics.js";
 import type { AuthorizationTable } from "../authorization-table.js";
-import { listenerKey, peerKey } from "../context.js";
+import type { BrowserMethodTable } from "../browser-table.js";
+import { clientAddressKey, listenerKey, peerKey } from "../context.js";
 import { fullMethodName } from "./stream.js";
 
 export interface RateLimitOptions {
   readonly table: AuthorizationTable;
+  readonly browserTable: BrowserMethodTable;
   readonly perMinute: number;
   readonly clock: Clock;
   readonly metrics: Metrics;
@@ -22,7 +24,8 @@ export function endpointLabel(method: string): string {
 }
 
 /**
- * Applies "per-peer" limits: a token bucket per peer identity (per listener for peers without one), burst one
+ * Applies "per-peer" limits: a token bucket per peer identity (on the browser listener per client address; per
+ * listener for other callers without one), burst one
  * minute's quota. Over the limit: RESOURCE_EXHAUSTED with a retry-after hint, counted by endpoint. Runs after
  * authorization, so the table lookup is known to succeed.
  */
@@ -34,9 +37,13 @@ export function rateLimitInterceptor(options: RateLimitOptions): Interceptor {
   });
   return (next) => async (req) => {
     const method = fullMethodName(req);
-    const limit = options.table.get(method)?.limit ?? "per-peer";
+    const listener = req.contextValues.get(listenerKey);
+    const onBrowser = listener === "browser";
+    const limit = (onBrowser ? options.browserTable.get(method)?.limit : options.table.get(method)?.limit) ?? "per-peer";
     if (limit === "per-peer") {
-      const caller = req.contextValues.get(peerKey)?.identity ?? `anonymous:${req.contextValues.get(listenerKey)}`;
+      const caller = onBrowser
+        ? `browser:${req.contextValues.get(clientAddressKey)}`
+        : (req.contextValues.get(peerKey)?.identity ?? `anonymous:${listener}`);
       try {
         guard.take(`${caller} ${method}`);
       } catch (e) {

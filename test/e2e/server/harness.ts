@@ -53,7 +53,7 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
     verify: { proofSkewSeconds: 60, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, proposalTtlSeconds: 120, agentStateMaxStalenessSeconds: 5 },
     health: { signerProbeIntervalSeconds: 30, dependencyProbeIntervalSeconds: 5 },
     api: { rateLimitPerMinute: 600 },
-    browser: { corsAllowedOrigins: ["https://console.test"] },
+    browser: { corsAllowedOrigins: ["https://console.test"], admin: false, adminJwtTtlSeconds: 600, consoleDir: "" },
     devDir: "",
   };
 }

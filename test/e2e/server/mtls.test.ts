@@ -65,9 +65,9 @@ describe("peer identity over mTLS", () => {
     const err = await codeOf(verifier(pki.clients[name]).getJwks({}));
     expect(err.code).toBe(Code.Unauthenticated);
     expect(err.rawMessage).toBe("client certificate refused");
-    expect(err.metadata.get("x-error-code")).toBe("auth.peer_refused");
+    expect(err.metadata.get("x-error-code")).toBe("auth.certificate_refused");
     expect(h.handled).toBe(before);
-    const logged = h.logs.filter((l) => l.errorCode === "auth.peer_refused" && String(l.detail).includes(reason));
+    const logged = h.logs.filter((l) => l.errorCode === "auth.certificate_refused" && String(l.detail).includes(reason));
     expect(logged.length).toBeGreaterThan(0);
     expect(logged.every((l) => l.level === "info")).toBe(true);
   });
@@ -77,7 +77,7 @@ describe("authorization", () => {
   it("refuses a role without the grant", async () => {
     const err = await codeOf(verifier(pki.clients.admin).verify({ scope: "ok" }));
     expect(err.code).toBe(Code.PermissionDenied);
-    expect(err.metadata.get("x-error-code")).toBe("auth.role_missing");
+    expect(err.metadata.get("x-error-code")).toBe("auth.role_required");
   });
 
   it("refuses a method missing from the authorization table, loudly", async () => {
@@ -85,7 +85,7 @@ describe("authorization", () => {
     const err = await codeOf(verifier(pki.clients.relyingParty).createSession({}));
     expect(err.code).toBe(Code.PermissionDenied);
     expect(h.handled).toBe(before);
-    expect(err.metadata.get("x-error-code")).toBe("auth.method_not_listed");
+    expect(err.metadata.get("x-error-code")).toBe("auth.method_not_permitted");
     expect(h.logs.some((l) => l.level === "error" && l.method === METHOD_NOT_IN_TABLE)).toBe(true);
   });
 

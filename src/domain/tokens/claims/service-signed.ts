@@ -34,7 +34,7 @@ export interface SessionClaims {
   readonly exp: number;
 }
 
-/** admin+jwt, bound to the client certificate (RFC 8705 cnf x5t#S256). */
+/** admin+jwt: on the mTLS port bound to the client certificate (RFC 8705 cnf x5t#S256); browser-port tokens carry no cnf. */
 export interface AdminClaims {
   readonly iss: string;
   readonly aud: string;
@@ -44,7 +44,7 @@ export interface AdminClaims {
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
-  readonly cnf: { readonly "x5t#S256": string };
+  readonly cnf?: { readonly "x5t#S256": string };
 }
 
 /** audit-checkpoint+jwt: "event seq has hash H". */
@@ -94,7 +94,8 @@ export function readAdminClaims(p: Readonly<Record<string, unknown>>): AdminClai
     jti: str(p, "jti"),
     iat: seconds(p, "iat"),
     exp: seconds(p, "exp"),
-    cnf: { "x5t#S256": memberStr(p, "cnf", "x5t#S256") },
+    // Whether a binding must (mTLS) or must not (browser) be present is the admin module's rule per listener.
+    ...(p.cnf === undefined ? {} : { cnf: { "x5t#S256": memberStr(p, "cnf", "x5t#S256") } }),
   };
 }
 
