@@ -26,7 +26,7 @@ describe("ExchangeToken", () => {
     expect(res.accessToken.split(".")).toHaveLength(3);
   });
 
-  it("refuses a wrong or missing key, a bad lifetime, a relying party, the browser listener and a refused certificate", async () => {
+  it("refuses a wrong or missing key, a bad lifetime, a relying party, an org-scoped browser token and a refused certificate", async () => {
     // Another admin peer, so its failed exchanges do not count against the dev admin's failure limiter.
     const other = { ...h.peerOf("admin"), identity: `${h.peerOf("admin").identity}-other`, certThumbprint: certThumbprint(new Uint8Array([1, 2, 3])) };
     const asOther = h.clientAs(AdminService, { listener: "mtls", peer: other });
@@ -40,7 +40,12 @@ describe("ExchangeToken", () => {
     );
     const key = { headers: { "x-admin-api-key": h.adminApiKey } };
     await expectRefused(h.clientAs(AdminService, "relyingParty").exchangeToken({}, key), Code.PermissionDenied, "auth.role_required");
-    await expectRefused(h.clientAs(AdminService, { listener: "browser" }).exchangeToken({}, key), Code.PermissionDenied, "auth.method_not_permitted");
+    await expectRefused(
+      h.clientAs(AdminService, { listener: "browser" }).exchangeToken({ orgId: "org_00000000000000000000000000" }, key),
+      Code.InvalidArgument,
+      "admin.org_id_invalid",
+      "org_id",
+    );
     const reason = "client certificate not verified: CERT_HAS_EXPIRED";
     const message = await expectRefused(
       h.clientAs(AdminService, { listener: "mtls", refusal: reason }).exchangeToken({}, key),
