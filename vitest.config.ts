@@ -4,7 +4,7 @@
 // - integration (npm run test:adapters): the contract and repository suites against real Postgres (TEST_DATABASE_URL) and Redis
 //   (TEST_REDIS_URL); defined only when one of them is set (CI sets both).
 // - e2e: over the wire: the service in-process or as a process over real mTLS, ops checks, the protocol fuzzer,
-//   socket fakes (KMS).
+//   the fault soak, socket fakes (KMS).
 // - pilot (npm run test:integration, the seed guide's command): the pilot checklist against a running service, or an
 //   embedded one.
 import { defineConfig } from "vitest/config";
@@ -28,12 +28,12 @@ const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: "unit",
       include: ["test/**/*.test.ts"],
-      exclude: ["test/e2e/**", "test/ops/**", "test/fuzz/**", "test/api/**", PILOT_CHECKLIST, ...WIRE],
+      exclude: ["test/e2e/**", "test/ops/**", "test/fuzz/**", "test/soak/**", "test/api/**", PILOT_CHECKLIST, ...WIRE],
       env: { TEST_ADAPTERS: "embedded" },
     },
   },
   { extends: true, test: { name: "api", include: ["test/api/**/*.test.ts"], env: { TEST_ADAPTERS: "embedded" } } },
-  { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts", "test/ops/**/*.test.ts", "test/fuzz/**/*.test.ts", ...WIRE] } },
+  { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts", "test/ops/**/*.test.ts", "test/fuzz/**/*.test.ts", "test/soak/**/*.test.ts", ...WIRE] } },
   { extends: true, test: { name: "pilot", include: [PILOT_CHECKLIST] } },
 ];
 if (integrationSuites.length > 0) {

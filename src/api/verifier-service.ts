@@ -1,4 +1,4 @@
-/** VerifierService handlers: Verify, VerifyHandshake, CreateSession, GetJwks. Decisions are data, not errors. */
+/** VerifierService handlers: Verify, VerifyStream, VerifyHandshake, CreateSession, GetJwks. Decisions are data, not errors. */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
@@ -9,7 +9,6 @@ import {
   SessionProposalSchema,
   VerifierService,
   VerifyHandshakeResponseSchema,
-  VerifyResponseSchema,
 } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { refusal } from "../domain/errors.js";
 import type { IssuerKeySet } from "../domain/issuer/key-set.js";
@@ -17,6 +16,8 @@ import { buildJwks } from "../domain/issuer/jwks.js";
 import type { Handshakes, SessionProposals, Verifier } from "../domain/verify/index.js";
 import { actorOf } from "./actor.js";
 import { trustScoreToPb } from "./convert-trust.js";
+import { verifyInputOf, verifyResponseOf } from "./convert-verify.js";
+import { verifyStream } from "./verify-stream.js";
 
 export interface VerifierHandlerDeps {
   readonly verifier: Verifier;
@@ -35,32 +36,11 @@ function callerOf(ctx: HandlerContext): string {
 export function createVerifierService(deps: VerifierHandlerDeps): ServiceImpl<typeof VerifierService> {
   return {
     async verify(req, ctx) {
-      const presented =
-        req.presented.case === "credential"
-          ? { kind: "credential" as const, token: req.presented.value }
-          : req.presented.case === "sessionToken"
-            ? { kind: "session" as const, token: req.presented.value }
-            : undefined;
-      const d = await deps.verifier.verify({
-        caller: callerOf(ctx),
-        requestId: actorOf(ctx).requestId,
-        presented,
-        proof: req.proof,
-        scope: req.scope,
-        operation: req.operation,
-        amountMinor: req.amountMinor,
-        currency: req.currency,
-      });
-      return create(VerifyResponseSchema, {
-        valid: d.valid,
-        reason: d.reason,
-        reasonCode: d.reasonCode,
-        agentId: d.agentId ?? "",
-        orgId: d.orgId ?? "",
-        grantedScopes: [...d.grantedScopes],
-        trustScore: d.trust === undefined ? undefined : trustScoreToPb(d.trust),
-        decisionId: d.decisionId,
-      });
+      return verifyResponseOf(await deps.verifier.verify(verifyInputOf(req, callerOf(ctx), actorOf(ctx).requestId)));
+    },
+
+    verifyStream(requests, ctx) {
+      return verifyStream(deps.verifier, requests, callerOf(ctx), actorOf(ctx).requestId);
     },
 
     async verifyHandshake(req, ctx) {

@@ -10,6 +10,7 @@ import type { InvalidationBus, ReplayStore } from "../domain/verify/index.js";
 import type { HealthRegistry } from "../server/health-registry.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Opened } from "./closers.js";
+import { dependencyProbe } from "./probes.js";
 
 export interface ReplayStores {
   readonly gate: ReplayStore;
@@ -40,7 +41,7 @@ export async function openReplayStores(config: Config, logger: Logger, clock: Cl
       const ready = await checkRedisReady(client);
       if (!ready.ok) throw new Error(ready.reason);
     },
-    { intervalMs: config.health.dependencyProbeIntervalSeconds * 1000 },
+    dependencyProbe(config),
   );
   return { value: { gate: new RedisReplayGate(client, prefix), bus: new RedisInvalidationBus(client, prefix) }, close };
 }

@@ -7,6 +7,7 @@ import type { Config } from "../config/types.js";
 import type { HealthRegistry } from "../server/health-registry.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Opened } from "./closers.js";
+import { dependencyProbe } from "./probes.js";
 
 async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   const url = config.storage.databaseUrl;
@@ -33,8 +34,6 @@ export async function openStorage(config: Config, logger: Logger, health: Health
     await db.close();
     throw e;
   }
-  health.register("postgres", async () => void (await db.query("SELECT 1")), {
-    intervalMs: config.health.dependencyProbeIntervalSeconds * 1000,
-  });
+  health.register("postgres", async () => void (await db.query("SELECT 1")), dependencyProbe(config));
   return { value: createSqlStorage(db), close: () => db.close() };
 }

@@ -1,150 +1,190 @@
 /**
- * `npm run bench`: starts the service in this process on loopback, registers an agent, then measures a cheap
- * authenticated RPC (VerifierService.GetJwks) and Verify with pre-made fresh proofs over real mTLS gRPC;
- * prints ops/s, p50 and p99 of each and the Verify/GetJwks ratios. Bounded in count and time.
+ * `npm run bench`: the service (production build) in its own process, a raw HTTP/2 load generator in another,
+ * reference servers in a third; Verify and health Check at each concurrency, open-loop Verify at fixed rates,
+ * VerifyStream, the references, the crypto floor; CPU per call from /proc. Prints a table; `--json FILE` writes
+ * the report. Bounded in count and time, loopback only.
  */
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { exportJWK, generateKeyPair } from "jose";
-import { AgentIdentityClient } from "../client/agent.js";
-import { runPhase, type PhaseLimits, type PhaseResult } from "./bench/measure.js";
-import { startBenchService } from "./bench/service.js";
+import { prepareDevelopmentMaterial, type DevMaterial } from "../config/dev-material.js";
+import { startLoadGenerator, startReferenceServers, type LoadGeneratorChild, type ReferenceChild } from "./bench/children.js";
+import { measureCryptoFloor } from "./bench/crypto-floor.js";
+import { cpuMsOf, cpuMsOfAll, loadAverage, peakRssMiB, pidsMatching, ProcessSetCpu } from "./bench/proc.js";
+import type { PhaseSpec, VerifyTarget } from "./bench/protocol.js";
+import { formatBench, ratiosOf, type BenchReport, type PhaseReport } from "./bench/report.js";
+import { startServerProcess, type ServerProcess } from "./bench/server-process.js";
+import { BENCH_OPERATION, BENCH_SCOPE, registerBenchAgent } from "./bench/service.js";
+import { readBenchSettings, type BenchSettings } from "./bench/settings.js";
 
-export const BENCH_VARIABLES = ["BENCH_REQUESTS", "BENCH_CONCURRENCY", "BENCH_WARMUP", "BENCH_MAX_SECONDS", "BENCH_DATABASE_URL", "BENCH_REDIS_URL"] as const;
+export { readBenchSettings, type BenchSettings } from "./bench/settings.js";
+export { formatBench, type BenchReport } from "./bench/report.js";
 
-export interface BenchSettings {
-  readonly requests: number;
-  readonly concurrency: number;
-  readonly warmup: number;
-  readonly maxSeconds: number;
-  readonly databaseUrl: string | undefined;
-  readonly redisUrl: string | undefined;
+const ISSUER_URL = "https://agent-identity.local";
+
+type Plan = Omit<PhaseSpec, "type" | "id" | "origin"> & { readonly target: PhaseReport["target"] };
+
+/** The phases in the order they run (references right after the service at the same concurrency). */
+export function benchPlan(s: BenchSettings): Plan[] {
+  const ms = s.phaseSeconds * 1000;
+  const closed = (target: Plan["target"], rpc: Plan["rpc"], c: number): Plan => ({
+    target,
+    rpc,
+    name: `${target}:${rpc}@C${c}`,
+    mode: "closed",
+    concurrency: c,
+    ratePerSecond: 0,
+    durationMs: ms,
+    maxCalls: s.maxCalls,
+  });
+  const plan: Plan[] = [];
+  for (const c of s.concurrencies) {
+    plan.push(closed("service", "check", c), closed("service", "verify", c), closed("grpc-js", "check", c), closed("http1", "http1-null", c));
+  }
+  for (const rate of s.rates) {
+    plan.push({ target: "service", rpc: "verify", name: `service:verify@${rate}/s`, mode: "open", concurrency: 0, ratePerSecond: rate, durationMs: ms, maxCalls: 0 });
+  }
+  if (s.streamInFlight > 0) plan.push({ ...closed("service", "verify-stream", s.streamInFlight), name: `service:verify-stream@${s.streamInFlight}` });
+  if (s.baselineMain === undefined) return plan;
+  // The baseline build runs each unary service phase right after the service, under the same conditions (an
+  // older build may not serve VerifyStream).
+  const again = (p: Plan): Plan[] => [p, { ...p, target: "baseline", name: p.name.replace("service:", "baseline:") }];
+  return plan.flatMap((p) => (p.target === "service" && p.rpc !== "verify-stream" ? again(p) : [p]));
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const v = env[name]?.trim();
-  if (v === undefined || v === "") return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Error(`${name} must be a whole number ${min}..${max}`);
-  return Number(v);
+interface Running {
+  readonly server: ServerProcess;
+  readonly baseline: ServerProcess | undefined;
+  readonly load: LoadGeneratorChild;
+  readonly refs: ReferenceChild;
 }
 
-export function readBenchSettings(env: NodeJS.ProcessEnv): BenchSettings {
-  const opt = (name: string): string | undefined => (env[name]?.trim() ? env[name]!.trim() : undefined);
+async function measurePhase(run: Running, plan: Plan, redisPids: readonly number[]): Promise<PhaseReport> {
+  const { load, refs } = run;
+  const server = plan.target === "baseline" ? run.baseline! : run.server;
+  const local = plan.target === "service" || plan.target === "baseline";
+  const serverPid = local ? server.pid : refs.pid;
+  const port = local ? server.grpcPort : plan.target === "grpc-js" ? refs.grpcJsPort : refs.http1Port;
+  const dbName = server.databaseName;
+  const postgres = local && dbName !== undefined ? new ProcessSetCpu(() => pidsMatching("postgres:", dbName)) : undefined;
+  const before = { server: cpuMsOf(serverPid) ?? 0, redis: cpuMsOfAll(redisPids) };
+  const { target, ...spec } = plan;
+  const outcome = await load.run({ ...spec, origin: `https://127.0.0.1:${port}` });
+  const postgresCpuMs = postgres?.stop();
+  const ok = Math.max(1, outcome.result.calls - outcome.result.errors);
   return {
-    requests: integer(env, "BENCH_REQUESTS", 2000, 1, 1_000_000),
-    concurrency: integer(env, "BENCH_CONCURRENCY", 16, 1, 1024),
-    warmup: integer(env, "BENCH_WARMUP", 200, 0, 100_000),
-    maxSeconds: integer(env, "BENCH_MAX_SECONDS", 60, 1, 3600),
-    databaseUrl: opt("BENCH_DATABASE_URL"),
-    redisUrl: opt("BENCH_REDIS_URL"),
+    target,
+    rpc: plan.rpc,
+    mode: plan.mode,
+    concurrency: plan.concurrency,
+    ratePerSecond: plan.ratePerSecond,
+    result: outcome.result,
+    serverCpuMsPerCall: ((cpuMsOf(serverPid) ?? 0) - before.server) / ok,
+    postgresCpuMsPerCall: postgresCpuMs === undefined ? undefined : postgresCpuMs / ok,
+    redisCpuMsPerCall: local && redisPids.length > 0 ? (cpuMsOfAll(redisPids) - before.redis) / ok : undefined,
+    loadCpuMsPerCall: outcome.loadCpuMs / Math.max(1, outcome.result.calls),
   };
 }
 
-export interface BenchReport {
-  readonly storage: string;
-  readonly requests: number;
-  readonly concurrency: number;
-  readonly null_rpc: PhaseResult;
-  readonly verify: PhaseResult;
-  /** Verify throughput / GetJwks throughput. */
-  readonly throughput_ratio: number;
-  /** Verify p50 / GetJwks p50. */
-  readonly p50_ratio: number;
+function isLocal(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  const host = new URL(url).hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
 }
 
-const SCOPE = "bench:verify";
-const OPERATION = "bench.call";
+async function runPhases(s: BenchSettings, run: Running, log: (line: string) => void): Promise<PhaseReport[]> {
+  const redisPids = isLocal(s.redisUrl) ? pidsMatching("redis-server") : [];
+  if (s.warmupSeconds > 0) {
+    log(`bench: warm-up ${s.warmupSeconds} s`);
+    for (const p of [run.server, run.baseline]) {
+      if (p === undefined) continue;
+      const warm = { mode: "closed" as const, concurrency: 16, ratePerSecond: 0, durationMs: s.warmupSeconds * 1000, maxCalls: s.maxCalls };
+      const origin = `https://127.0.0.1:${p.grpcPort}`;
+      await run.load.run({ ...warm, origin, name: "warmup", rpc: "check" });
+      await run.load.run({ ...warm, origin, name: "warmup", rpc: "verify" });
+    }
+  }
+  const phases: PhaseReport[] = [];
+  for (const plan of benchPlan(s)) {
+    log(`bench: ${plan.name}`);
+    phases.push(await measurePhase(run, plan, redisPids));
+  }
+  return phases;
+}
 
-export async function runBench(settings: BenchSettings, log: (line: string) => void): Promise<BenchReport> {
-  const service = await startBenchService({ databaseUrl: settings.databaseUrl, redisUrl: settings.redisUrl });
+async function startAll(s: BenchSettings, material: DevMaterial, log: (line: string) => void): Promise<Running> {
+  const options = { server: s.server, devDir: material.dir, databaseUrl: s.databaseUrl, redisUrl: s.redisUrl, issuerUrl: ISSUER_URL };
+  const server = await startServerProcess({ ...options, cpuProfileDir: s.cpuProfileDir }, log);
+  let baseline: ServerProcess | undefined;
   try {
-    const { admin, registry } = service.admin;
-    const { org } = await admin.createOrg({ name: "bench" });
-    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-    const agent = await AgentIdentityClient.fromJwk(await exportJWK(privateKey), { serviceAudience: service.issuerUrl });
-    const registered = await registry.registerAgent({
-      orgId: org!.id,
-      displayName: "bench agent",
-      publicJwk: JSON.stringify(agent.publicJwk),
-      capabilities: { scopes: [SCOPE], operations: [OPERATION], amountLimits: [] },
-      possessionProof: await agent.makePossessionProof({ op: "agent.register", audience: service.issuerUrl, orgId: org!.id }),
-    });
-    const credential = registered.credential!.token;
-    const audience = service.material.clients.relyingParty.identity;
-
-    // Proofs are made before the clock starts, so the agent's signing is not measured.
-    const total = settings.warmup + settings.requests;
-    log(`bench: ${service.storage}; making ${total} proofs`);
-    const proofs: string[] = [];
-    for (let i = 0; i < total; i++) {
-      proofs.push(await agent.makeProof({ audience, scope: SCOPE, op: OPERATION, amountMinor: 0, currency: "", credentialOrSession: credential }));
+    if (s.baselineMain !== undefined) baseline = await startServerProcess({ ...options, main: s.baselineMain }, log);
+    const verifyBy: Record<string, VerifyTarget> = {};
+    for (const p of [server, baseline]) {
+      if (p === undefined) continue;
+      const agent = await registerBenchAgent(material, p.grpcPort, ISSUER_URL);
+      verifyBy[`https://127.0.0.1:${p.grpcPort}`] = { ...agent, scope: BENCH_SCOPE, operation: BENCH_OPERATION };
     }
-    const verifyCall = async (proof: string): Promise<void> => {
-      const res = await service.verifier.verify({
-        presented: { case: "credential", value: credential },
-        proof,
-        scope: SCOPE,
-        operation: OPERATION,
-        amountMinor: 0n,
-        currency: "",
-      });
-      if (res.reasonCode !== "verified") throw new Error(`verify refused: ${res.reasonCode}`);
-    };
-    const nullCall = async (): Promise<void> => {
-      await service.verifier.getJwks({});
-    };
-
-    const limits = (requests: number): PhaseLimits => ({ requests, concurrency: settings.concurrency, maxMs: settings.maxSeconds * 1000 });
-    if (settings.warmup > 0) {
-      log(`bench: warm-up (${settings.warmup} calls each)`);
-      await runPhase("warmup-null", limits(settings.warmup), nullCall);
-      await runPhase("warmup-verify", limits(settings.warmup), (i) => verifyCall(proofs[i]!));
-    }
-    log(`bench: ${settings.requests} calls each, concurrency ${settings.concurrency}`);
-    const nullRpc = await runPhase("GetJwks", limits(settings.requests), nullCall);
-    const verify = await runPhase("Verify", limits(settings.requests), (i) => verifyCall(proofs[settings.warmup + i]!));
-    return {
-      storage: service.storage,
-      requests: settings.requests,
-      concurrency: settings.concurrency,
-      null_rpc: nullRpc,
-      verify,
-      throughput_ratio: verify.opsPerSecond / nullRpc.opsPerSecond,
-      p50_ratio: verify.p50Ms / nullRpc.p50Ms,
-    };
-  } finally {
-    await service.close();
+    const rp = material.clients.relyingParty;
+    const load = await startLoadGenerator({ caFile: material.caCertFile, certFile: rp.certFile, keyFile: rp.keyFile, connections: s.connections, verifyBy });
+    const refs = await startReferenceServers(material.caCertFile, material.serverCertFile, material.serverKeyFile);
+    return { server, baseline, load, refs };
+  } catch (e) {
+    await Promise.allSettled([server.stop(), baseline?.stop()]);
+    throw e;
   }
 }
 
-function row(r: PhaseResult): string {
-  const n = (x: number, d: number): string => x.toFixed(d).padStart(10);
-  return `${r.name.padEnd(8)} ${String(r.calls).padStart(7)} ${String(r.errors).padStart(6)} ${n(r.opsPerSecond, 0)} ${n(r.p50Ms, 3)} ${n(r.p99Ms, 3)} ${n(r.maxLatencyMs, 3)}`;
-}
-
-export function formatBench(report: BenchReport): string {
-  return [
-    `storage: ${report.storage}; ${report.requests} calls per RPC, concurrency ${report.concurrency}, loopback mTLS gRPC`,
-    `${"rpc".padEnd(8)} ${"calls".padStart(7)} ${"errors".padStart(6)} ${"ops/s".padStart(10)} ${"p50 ms".padStart(10)} ${"p99 ms".padStart(10)} ${"max ms".padStart(10)}`,
-    row(report.null_rpc),
-    row(report.verify),
-    `Verify/GetJwks: throughput x${report.throughput_ratio.toFixed(2)}, p50 x${report.p50_ratio.toFixed(2)}`,
-  ].join("\n");
+export async function runBench(s: BenchSettings, log: (line: string) => void): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const before = loadAverage();
+  const root = mkdtempSync(join(tmpdir(), "aid-bench-"));
+  try {
+    const material = await prepareDevelopmentMaterial(join(root, "dev"), () => undefined);
+    const run = await startAll(s, material, log);
+    let phases: PhaseReport[];
+    let peak: number | undefined;
+    try {
+      phases = await runPhases(s, run, log);
+      peak = peakRssMiB(run.server.pid);
+    } finally {
+      await Promise.allSettled([run.load.stop(), run.refs.stop()]);
+      await Promise.allSettled([run.server.stop(), run.baseline?.stop()]);
+    }
+    log("bench: crypto floor");
+    const cryptoFloor = measureCryptoFloor(s.cryptoMs);
+    return {
+      startedAt,
+      storage: run.server.storage,
+      server: s.server,
+      connections: s.connections,
+      cpus: availableParallelism(),
+      loadAverage: { before, after: loadAverage() },
+      phases,
+      peakRssMiB: peak,
+      cryptoFloor,
+      ratios: ratiosOf(phases, cryptoFloor, s.concurrencies),
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
   let settings: BenchSettings;
   try {
-    settings = readBenchSettings(process.env);
+    settings = readBenchSettings(process.env, process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 2;
     return;
   }
   const report = await runBench(settings, (line) => process.stderr.write(`${line}\n`));
-  process.stdout.write(`${formatBench(report)}\n${JSON.stringify(report)}\n`);
-  if (report.null_rpc.errors + report.verify.errors > 0) {
-    process.stderr.write(`bench: ${report.null_rpc.errors + report.verify.errors} calls failed (${report.verify.firstError ?? report.null_rpc.firstError})\n`);
+  process.stdout.write(`${formatBench(report)}\n`);
+  if (settings.jsonFile !== undefined) writeFileSync(settings.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  const failed = report.phases.filter((p) => p.result.errors > 0);
+  if (failed.length > 0) {
+    process.stderr.write(`bench: errors in ${failed.map((p) => `${p.result.name} (${p.result.errors}: ${p.result.firstError})`).join(", ")}\n`);
     process.exitCode = 1;
   }
 }

@@ -61,6 +61,7 @@ export const AUTHORIZATION_TABLE: AuthorizationTable = new Map<string, MethodRul
   [`${REGISTRY}GetTrustScore`, readers],
 
   [`${VERIFIER}Verify`, relyingParty],
+  [`${VERIFIER}VerifyStream`, relyingParty],
   [`${VERIFIER}VerifyHandshake`, relyingParty],
   [`${VERIFIER}CreateSession`, { roles: ["relying-party"], adminJwt: "none" }],
   [`${VERIFIER}GetJwks`, { roles: "any-authenticated", adminJwt: "none" }],

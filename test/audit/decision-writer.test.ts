@@ -43,7 +43,7 @@ describe("decision writer", () => {
   it("groups decisions that arrive while a batch commits into the next batch, and callers wait for commit", async () => {
     const appender = gatedAppender();
     const sizes: number[] = [];
-    const writer = createDecisionWriter({ appender, onBatch: (n) => sizes.push(n), maxBatchSize: 50 });
+    const writer = createDecisionWriter({ appender, onBatch: (n) => sizes.push(n), maxBatchSize: 50, maxBatchesInFlight: 1 });
     let firstDone = false;
     const first = writer.write(auditInput(0)).then(() => (firstDone = true));
     await Promise.resolve();
@@ -78,6 +78,35 @@ describe("decision writer", () => {
     appender.release();
     await ok;
     expect(appender.batches).toEqual([[auditInput(3, { id: appender.batches[0]![0]!.id })]]);
+  });
+
+  it("pipelines: seals the next batch while one commits, acknowledges each batch only when it has committed", async () => {
+    const commits: { events: readonly AuditEventInput[]; done(): void }[] = [];
+    const appender: AuditBatchAppender = {
+      appendBatch: (events) => new Promise<void>((resolve) => commits.push({ events, done: resolve })),
+    };
+    const writer = createDecisionWriter({ appender, maxBatchSize: 100, maxBatchesInFlight: 2 });
+    const acked: number[] = [];
+    const write = (i: number): Promise<void> => writer.write(auditInput(i)).then(() => void acked.push(i));
+    const first = write(0);
+    await new Promise((r) => setImmediate(r));
+    const second = [1, 2].map(write);
+    await new Promise((r) => setImmediate(r));
+    const third = [3, 4, 5].map(write);
+    await new Promise((r) => setImmediate(r));
+    // Two batches commit at once; the third waits for a slot.
+    expect(commits.map((c) => c.events.length)).toEqual([1, 2]);
+    commits[1]!.done();
+    await Promise.all(second);
+    expect(acked).toEqual([1, 2]);
+    await new Promise((r) => setImmediate(r));
+    expect(commits.map((c) => c.events.length)).toEqual([1, 2, 3]);
+    expect(writer.pending).toBe(4);
+    commits[0]!.done();
+    commits[2]!.done();
+    await Promise.all([first, ...third]);
+    expect(acked.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(writer.pending).toBe(0);
   });
 
   it("applies back-pressure with unavailable when the queue is full", async () => {

@@ -1,13 +1,16 @@
-// The bench runs a small bounded workload end to end and reports both phases (no speed is asserted here).
+// The bench runs a small bounded workload end to end in its own processes and reports every phase (no speed is asserted here).
 import { describe, expect, it } from "vitest";
-import { formatBench, readBenchSettings, runBench } from "../../src/cli/bench.js";
-import { percentile, runPhase } from "../../src/cli/bench/measure.js";
+import { benchPlan, formatBench, readBenchSettings, runBench } from "../../src/cli/bench.js";
+import { percentile, runOpenLoop, runPhase } from "../../src/cli/bench/measure.js";
+import { readStreamAnswer, streamRequestFrame } from "../../src/cli/bench/stream-client.js";
+import { grpcFrame } from "../../src/cli/bench/h2-client.js";
 
 describe("bench measurement", () => {
   it("nearest-rank percentiles", () => {
-    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect(percentile(sorted, 0.5)).toBe(50);
-    expect(percentile(sorted, 0.99)).toBe(99);
+    const sorted = Array.from({ length: 1000 }, (_, i) => i + 1);
+    expect(percentile(sorted, 0.5)).toBe(500);
+    expect(percentile(sorted, 0.9)).toBe(900);
+    expect(percentile(sorted, 0.999)).toBe(999);
     expect(percentile([7], 0.99)).toBe(7);
     expect(percentile([], 0.5)).toBeNaN();
   });
@@ -24,21 +27,77 @@ describe("bench measurement", () => {
     expect(r.firstError).toMatch(/^boom/);
   });
 
-  it("reads its settings with defaults and refuses nonsense", () => {
-    expect(readBenchSettings({})).toMatchObject({ requests: 2000, concurrency: 16, warmup: 200, databaseUrl: undefined, redisUrl: undefined });
+  it("open loop offers rate x duration calls and measures from the intended send time", async () => {
+    let calls = 0;
+    const r = await runOpenLoop("o", { ratePerSecond: 100, durationMs: 200, maxInFlight: 100 }, async () => {
+      calls++;
+      await new Promise((res) => setTimeout(res, 30));
+    });
+    expect(calls).toBe(20);
+    expect(r.calls).toBe(20);
+    expect(r.errors).toBe(0);
+    expect(r.p50Ms).toBeGreaterThanOrEqual(29);
+  });
+
+  it("frames stream requests with their correlation id and reads answers back", () => {
+    const verify = grpcFrame(Buffer.from([0x1a, 0x01, 0x61]));
+    const frame = streamRequestFrame(42, verify);
+    expect(frame.readUInt32BE(1)).toBe(frame.length - 5);
+    expect([...frame.subarray(5)]).toEqual([0x0a, 2, 0x34, 0x32, 0x12, 3, 0x1a, 0x01, 0x61]);
+    expect(readStreamAnswer(Buffer.from([0x0a, 1, 0x37, 0x12, 2, 0x08, 0x01]))).toEqual({ id: 7, valid: true });
+    expect(readStreamAnswer(Buffer.from([0x0a, 1, 0x37, 0x1a, 0]))).toEqual({ id: 7, valid: false });
+  });
+
+  it("reads its settings with defaults, --json and --short, and refuses nonsense", () => {
+    expect(readBenchSettings({})).toMatchObject({ concurrencies: [1, 16, 64], connections: 4, server: "build", jsonFile: undefined });
+    expect(readBenchSettings({ BENCH_CONCURRENCY: "2,8" }, ["--json", "out.json"])).toMatchObject({ concurrencies: [2, 8], jsonFile: "out.json" });
+    expect(readBenchSettings({}, ["--short"])).toMatchObject({ server: "source", maxCalls: 40 });
     expect(() => readBenchSettings({ BENCH_CONCURRENCY: "0" })).toThrow(/BENCH_CONCURRENCY/);
+    expect(() => readBenchSettings({}, ["--json"])).toThrow(/--json/);
+  });
+
+  it("plans Check, Verify and both references per concurrency, then open-loop rates and the stream", () => {
+    const plan = benchPlan(readBenchSettings({ BENCH_CONCURRENCY: "1,16", BENCH_RATES: "100" }));
+    expect(plan.map((p) => p.name)).toEqual([
+      "service:check@C1",
+      "service:verify@C1",
+      "grpc-js:check@C1",
+      "http1:http1-null@C1",
+      "service:check@C16",
+      "service:verify@C16",
+      "grpc-js:check@C16",
+      "http1:http1-null@C16",
+      "service:verify@100/s",
+      "service:verify-stream@64",
+    ]);
+    const ab = benchPlan(readBenchSettings({ BENCH_CONCURRENCY: "1", BENCH_RATES: "100", BENCH_STREAM_IN_FLIGHT: "0", BENCH_BASELINE_MAIN: "/x/main.js" }));
+    expect(ab.map((p) => p.name)).toEqual([
+      "service:check@C1",
+      "baseline:check@C1",
+      "service:verify@C1",
+      "baseline:verify@C1",
+      "grpc-js:check@C1",
+      "http1:http1-null@C1",
+      "service:verify@100/s",
+      "baseline:verify@100/s",
+    ]);
   });
 });
 
-describe("npm run bench (small)", () => {
-  it("measures GetJwks and Verify over mTLS with every call succeeding", async () => {
+describe("npm run bench --short", () => {
+  it("measures every phase over mTLS in separate processes with every call succeeding", async () => {
     const lines: string[] = [];
-    const report = await runBench({ requests: 40, concurrency: 4, warmup: 5, maxSeconds: 120, databaseUrl: undefined, redisUrl: undefined }, (l) => lines.push(l));
-    expect(report.null_rpc).toMatchObject({ name: "GetJwks", calls: 40, errors: 0 });
-    expect(report.verify).toMatchObject({ name: "Verify", calls: 40, errors: 0 });
-    expect(report.throughput_ratio).toBeGreaterThan(0);
-    expect(Number.isFinite(report.p50_ratio)).toBe(true);
-    expect(formatBench(report)).toMatch(/Verify\/GetJwks: throughput x[\d.]+, p50 x[\d.]+/);
-    expect(lines[0]).toContain("pglite (memory) + in-memory stores");
-  }, 180_000);
+    const settings = { ...readBenchSettings({}, ["--short"]), phaseSeconds: 60, maxCalls: 20, rates: [20] };
+    const report = await runBench({ ...settings, phaseSeconds: 1 }, (l) => lines.push(l));
+    expect(report.storage).toBe("pglite (memory) + in-memory stores");
+    expect(report.phases.map((p) => `${p.target}:${p.rpc}:${p.mode}`)).toEqual(benchPlan({ ...settings, phaseSeconds: 1 }).map((p) => `${p.target}:${p.rpc}:${p.mode}`));
+    for (const p of report.phases) {
+      expect(p.result.errors, `${p.result.name}: ${p.result.firstError}`).toBe(0);
+      expect(p.result.calls).toBeGreaterThan(0);
+      expect(p.loadCpuMsPerCall).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.cryptoFloor.es256PerSecond).toBeGreaterThan(0);
+    expect(Object.keys(report.ratios)).toContain("verify/null_rpc@C1");
+    expect(formatBench(report)).toMatch(/verify\/null_rpc@C4: [\d.]+/);
+  }, 240_000);
 });

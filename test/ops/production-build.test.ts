@@ -1,8 +1,8 @@
 // The production build (dist/, `npm run start:prod`'s command) as a real process with a complete production
 // configuration on real Postgres and Redis: readiness, health SERVING, the pilot smoke, SIGTERM -> exit 0.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
@@ -12,35 +12,13 @@ import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health
 import type { DevMaterial } from "../../src/config/dev-material.js";
 import { testMaterial } from "../support/app-harness.js";
 import { postgresOnlyTarget, redisTarget, type RedisTarget, type TestDatabase } from "../support/databases.js";
-import { parseReport, pilotEnv, REPO_ROOT, runChild, TSX } from "./support.js";
+import { ensureBuild, MAIN, parseReport, pilotEnv, REPO_ROOT, runChild, TSX } from "./support.js";
 
-const MAIN = join(REPO_ROOT, "dist", "src", "main.js");
 const RATE_LIMIT = 30;
 
 const postgres = postgresOnlyTarget();
 const redis = redisTarget();
 const missing = [postgres === undefined ? "TEST_DATABASE_URL" : "", redis === undefined ? "TEST_REDIS_URL" : ""].filter((s) => s !== "");
-
-/** Newest modification time of the .ts files under a directory. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith(".ts") || entry.name.endsWith(".sql")) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ with `npm run build` when it is missing or older than the sources. */
-function ensureBuild(): void {
-  const sources = Math.max(newestSource(join(REPO_ROOT, "src")), newestSource(join(REPO_ROOT, "gen")));
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= sources) return;
-  const build = spawnSync("npm", ["run", "-s", "build"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 300_000 });
-  if (build.status !== 0 || !existsSync(MAIN)) {
-    throw new Error(`npm run build failed (exit ${build.status}); dist/src/main.js is needed:\n${build.stdout}${build.stderr}`);
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

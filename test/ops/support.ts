@@ -1,10 +1,36 @@
 /** Ops test helpers: run a CLI of this repository as a child process and collect its output. */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const TSX = join(REPO_ROOT, "node_modules", ".bin", "tsx");
+/** The production entry point `npm run start:prod` runs. */
+export const MAIN = join(REPO_ROOT, "dist", "src", "main.js");
+
+/** Newest modification time of the .ts files under a directory. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith(".ts") || entry.name.endsWith(".sql")) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ with `npm run build` when it is missing or older than the sources. */
+export function ensureBuild(): void {
+  const sources = Math.max(newestSource(join(REPO_ROOT, "src")), newestSource(join(REPO_ROOT, "gen")));
+  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= sources) return;
+  const build = spawnSync("npm", ["run", "-s", "build"], { cwd: REPO_ROOT, encoding: "utf8", timeout: 300_000 });
+  if (build.status !== 0 || !existsSync(MAIN)) {
+    throw new Error(`npm run build failed (exit ${build.status}); dist/src/main.js is needed:\n${build.stdout}${build.stderr}`);
+  }
+}
+
+
 
 export interface ChildResult {
   readonly code: number | null;

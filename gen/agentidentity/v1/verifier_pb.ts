@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file agentidentity/v1/verifier.proto.
  */
 export const file_agentidentity_v1_verifier: GenFile = /*@__PURE__*/
-  fileDesc("Ch9hZ2VudGlkZW50aXR5L3YxL3ZlcmlmaWVyLnByb3RvEhBhZ2VudGlkZW50aXR5LnYxIqQBCg1WZXJpZnlSZXF1ZXN0EhQKCmNyZWRlbnRpYWwYASABKAlIABIXCg1zZXNzaW9uX3Rva2VuGAIgASgJSAASDQoFcHJvb2YYAyABKAkSDQoFc2NvcGUYBCABKAkSEQoJb3BlcmF0aW9uGAUgASgJEhQKDGFtb3VudF9taW5vchgGIAEoAxIQCghjdXJyZW5jeRgHIAEoCUILCglwcmVzZW50ZWQi4AEKDlZlcmlmeVJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEigKBnJlYXNvbhgCIAEoDjIYLmFnZW50aWRlbnRpdHkudjEuUmVhc29uEhMKC3JlYXNvbl9jb2RlGAMgASgJEhAKCGFnZW50X2lkGAQgASgJEg4KBm9yZ19pZBgFIAEoCRIWCg5ncmFudGVkX3Njb3BlcxgGIAMoCRIxCgt0cnVzdF9zY29yZRgHIAEoCzIcLmFnZW50aWRlbnRpdHkudjEuVHJ1c3RTY29yZRITCgtkZWNpc2lvbl9pZBgIIAEoCSI/ChZWZXJpZnlIYW5kc2hha2VSZXF1ZXN0EhIKCmNyZWRlbnRpYWwYASABKAkSEQoJaGFuZHNoYWtlGAIgASgJIqYBCg9TZXNzaW9uUHJvcG9zYWwSEwoLcHJvcG9zYWxfaWQYASABKAkSFwoPYWNjZXB0ZWRfc2NvcGVzGAIgAygJEhcKD2RlY2xpbmVkX3Njb3BlcxgDIAMoCRIbChNzZXNzaW9uX3R0bF9zZWNvbmRzGAQgASgFEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAgoXVmVyaWZ5SGFuZHNoYWtlUmVzcG9uc2USDQoFdmFsaWQYASABKAgSKAoGcmVhc29uGAIgASgOMhguYWdlbnRpZGVudGl0eS52MS5SZWFzb24SEwoLcmVhc29uX2NvZGUYAyABKAkSEAoIYWdlbnRfaWQYBCABKAkSDgoGb3JnX2lkGAUgASgJEjMKCHByb3Bvc2FsGAYgASgLMiEuYWdlbnRpZGVudGl0eS52MS5TZXNzaW9uUHJvcG9zYWwSMQoLdHJ1c3Rfc2NvcmUYByABKAsyHC5hZ2VudGlkZW50aXR5LnYxLlRydXN0U2NvcmUSEwoLZGVjaXNpb25faWQYCCABKAkiOwoUQ3JlYXRlU2Vzc2lvblJlcXVlc3QSEwoLcHJvcG9zYWxfaWQYASABKAkSDgoGc2NvcGVzGAIgAygJIoMBChVDcmVhdGVTZXNzaW9uUmVzcG9uc2USFQoNc2Vzc2lvbl90b2tlbhgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg4KBnNjb3BlcxgDIAMoCRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiEAoOR2V0Sndrc1JlcXVlc3QiSQoJSXNzdWVyS2V5EgsKA2tpZBgBIAEoCRILCgNhbGcYAiABKAkSDgoGc3RhdHVzGAMgASgJEhIKCnB1YmxpY19qd2sYBCABKAkiTwoPR2V0Sndrc1Jlc3BvbnNlEikKBGtleXMYASADKAsyGy5hZ2VudGlkZW50aXR5LnYxLklzc3VlcktleRIRCglqd2tzX2pzb24YAiABKAkq7gMKBlJlYXNvbhIWChJSRUFTT05fVU5TUEVDSUZJRUQQABITCg9SRUFTT05fVkVSSUZJRUQQARIXChNSRUFTT05fTk9OQ0VfUkVQTEFZEAISEgoOUkVBU09OX1JFVk9LRUQQAxISCg5SRUFTT05fRVhQSVJFRBAEEhgKFFJFQVNPTl9OT1RfWUVUX1ZBTElEEAUSGAoUUkVBU09OX0JBRF9TSUdOQVRVUkUQBhIXChNSRUFTT05fS0VZX01JU01BVENIEAcSFgoSUkVBU09OX1NUQUxFX1BST09GEAgSHAoYUkVBU09OX0FVRElFTkNFX01JU01BVENIEAkSHgoaUkVBU09OX0NSRURFTlRJQUxfTUlTTUFUQ0gQChIYChRSRUFTT05fVU5LTk9XTl9BR0VOVBALEhwKGFJFQVNPTl9TQ09QRV9OT1RfR1JBTlRFRBAMEiAKHFJFQVNPTl9PUEVSQVRJT05fTk9UX0dSQU5URUQQDRIgChxSRUFTT05fQU1PVU5UX0xJTUlUX0VYQ0VFREVEEA4SGwoXUkVBU09OX1dST05HX1RPS0VOX1RZUEUQDxIdChlSRUFTT05fVU5LTk9XTl9JU1NVRVJfS0VZEBASGwoXUkVBU09OX1JFUVVFU1RfTUlTTUFUQ0gQETL4AgoPVmVyaWZpZXJTZXJ2aWNlEksKBlZlcmlmeRIfLmFnZW50aWRlbnRpdHkudjEuVmVyaWZ5UmVxdWVzdBogLmFnZW50aWRlbnRpdHkudjEuVmVyaWZ5UmVzcG9uc2USZgoPVmVyaWZ5SGFuZHNoYWtlEiguYWdlbnRpZGVudGl0eS52MS5WZXJpZnlIYW5kc2hha2VSZXF1ZXN0GikuYWdlbnRpZGVudGl0eS52MS5WZXJpZnlIYW5kc2hha2VSZXNwb25zZRJgCg1DcmVhdGVTZXNzaW9uEiYuYWdlbnRpZGVudGl0eS52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBonLmFnZW50aWRlbnRpdHkudjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEk4KB0dldEp3a3MSIC5hZ2VudGlkZW50aXR5LnYxLkdldEp3a3NSZXF1ZXN0GiEuYWdlbnRpZGVudGl0eS52MS5HZXRKd2tzUmVzcG9uc2ViBnByb3RvMw", [file_agentidentity_v1_common, file_google_protobuf_timestamp]);
+  fileDesc("Ch9hZ2VudGlkZW50aXR5L3YxL3ZlcmlmaWVyLnByb3RvEhBhZ2VudGlkZW50aXR5LnYxIqQBCg1WZXJpZnlSZXF1ZXN0EhQKCmNyZWRlbnRpYWwYASABKAlIABIXCg1zZXNzaW9uX3Rva2VuGAIgASgJSAASDQoFcHJvb2YYAyABKAkSDQoFc2NvcGUYBCABKAkSEQoJb3BlcmF0aW9uGAUgASgJEhQKDGFtb3VudF9taW5vchgGIAEoAxIQCghjdXJyZW5jeRgHIAEoCUILCglwcmVzZW50ZWQi4AEKDlZlcmlmeVJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEigKBnJlYXNvbhgCIAEoDjIYLmFnZW50aWRlbnRpdHkudjEuUmVhc29uEhMKC3JlYXNvbl9jb2RlGAMgASgJEhAKCGFnZW50X2lkGAQgASgJEg4KBm9yZ19pZBgFIAEoCRIWCg5ncmFudGVkX3Njb3BlcxgGIAMoCRIxCgt0cnVzdF9zY29yZRgHIAEoCzIcLmFnZW50aWRlbnRpdHkudjEuVHJ1c3RTY29yZRITCgtkZWNpc2lvbl9pZBgIIAEoCSI/ChZWZXJpZnlIYW5kc2hha2VSZXF1ZXN0EhIKCmNyZWRlbnRpYWwYASABKAkSEQoJaGFuZHNoYWtlGAIgASgJIqYBCg9TZXNzaW9uUHJvcG9zYWwSEwoLcHJvcG9zYWxfaWQYASABKAkSFwoPYWNjZXB0ZWRfc2NvcGVzGAIgAygJEhcKD2RlY2xpbmVkX3Njb3BlcxgDIAMoCRIbChNzZXNzaW9uX3R0bF9zZWNvbmRzGAQgASgFEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKGAgoXVmVyaWZ5SGFuZHNoYWtlUmVzcG9uc2USDQoFdmFsaWQYASABKAgSKAoGcmVhc29uGAIgASgOMhguYWdlbnRpZGVudGl0eS52MS5SZWFzb24SEwoLcmVhc29uX2NvZGUYAyABKAkSEAoIYWdlbnRfaWQYBCABKAkSDgoGb3JnX2lkGAUgASgJEjMKCHByb3Bvc2FsGAYgASgLMiEuYWdlbnRpZGVudGl0eS52MS5TZXNzaW9uUHJvcG9zYWwSMQoLdHJ1c3Rfc2NvcmUYByABKAsyHC5hZ2VudGlkZW50aXR5LnYxLlRydXN0U2NvcmUSEwoLZGVjaXNpb25faWQYCCABKAkiOwoUQ3JlYXRlU2Vzc2lvblJlcXVlc3QSEwoLcHJvcG9zYWxfaWQYASABKAkSDgoGc2NvcGVzGAIgAygJIoMBChVDcmVhdGVTZXNzaW9uUmVzcG9uc2USFQoNc2Vzc2lvbl90b2tlbhgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg4KBnNjb3BlcxgDIAMoCRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiEAoOR2V0Sndrc1JlcXVlc3QiSQoJSXNzdWVyS2V5EgsKA2tpZBgBIAEoCRILCgNhbGcYAiABKAkSDgoGc3RhdHVzGAMgASgJEhIKCnB1YmxpY19qd2sYBCABKAkiTwoPR2V0Sndrc1Jlc3BvbnNlEikKBGtleXMYASADKAsyGy5hZ2VudGlkZW50aXR5LnYxLklzc3VlcktleRIRCglqd2tzX2pzb24YAiABKAkiXwoTVmVyaWZ5U3RyZWFtUmVxdWVzdBIWCg5jb3JyZWxhdGlvbl9pZBgBIAEoCRIwCgdyZXF1ZXN0GAIgASgLMh8uYWdlbnRpZGVudGl0eS52MS5WZXJpZnlSZXF1ZXN0IqQBChRWZXJpZnlTdHJlYW1SZXNwb25zZRIWCg5jb3JyZWxhdGlvbl9pZBgBIAEoCRI0CghyZXNwb25zZRgCIAEoCzIgLmFnZW50aWRlbnRpdHkudjEuVmVyaWZ5UmVzcG9uc2VIABI0CgVlcnJvchgDIAEoCzIjLmFnZW50aWRlbnRpdHkudjEuVmVyaWZ5U3RyZWFtRXJyb3JIAEIICgZyZXN1bHQipgEKEVZlcmlmeVN0cmVhbUVycm9yEgwKBGNvZGUYASABKAUSEgoKZXJyb3JfY29kZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEkYKEGZpZWxkX3Zpb2xhdGlvbnMYBCADKAsyLC5hZ2VudGlkZW50aXR5LnYxLlZlcmlmeVN0cmVhbUZpZWxkVmlvbGF0aW9uEhYKDnJldHJ5X2FmdGVyX21zGAUgASgDIkAKGlZlcmlmeVN0cmVhbUZpZWxkVmlvbGF0aW9uEg0KBWZpZWxkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJKu4DCgZSZWFzb24SFgoSUkVBU09OX1VOU1BFQ0lGSUVEEAASEwoPUkVBU09OX1ZFUklGSUVEEAESFwoTUkVBU09OX05PTkNFX1JFUExBWRACEhIKDlJFQVNPTl9SRVZPS0VEEAMSEgoOUkVBU09OX0VYUElSRUQQBBIYChRSRUFTT05fTk9UX1lFVF9WQUxJRBAFEhgKFFJFQVNPTl9CQURfU0lHTkFUVVJFEAYSFwoTUkVBU09OX0tFWV9NSVNNQVRDSBAHEhYKElJFQVNPTl9TVEFMRV9QUk9PRhAIEhwKGFJFQVNPTl9BVURJRU5DRV9NSVNNQVRDSBAJEh4KGlJFQVNPTl9DUkVERU5USUFMX01JU01BVENIEAoSGAoUUkVBU09OX1VOS05PV05fQUdFTlQQCxIcChhSRUFTT05fU0NPUEVfTk9UX0dSQU5URUQQDBIgChxSRUFTT05fT1BFUkFUSU9OX05PVF9HUkFOVEVEEA0SIAocUkVBU09OX0FNT1VOVF9MSU1JVF9FWENFRURFRBAOEhsKF1JFQVNPTl9XUk9OR19UT0tFTl9UWVBFEA8SHQoZUkVBU09OX1VOS05PV05fSVNTVUVSX0tFWRAQEhsKF1JFQVNPTl9SRVFVRVNUX01JU01BVENIEBEy2wMKD1ZlcmlmaWVyU2VydmljZRJLCgZWZXJpZnkSHy5hZ2VudGlkZW50aXR5LnYxLlZlcmlmeVJlcXVlc3QaIC5hZ2VudGlkZW50aXR5LnYxLlZlcmlmeVJlc3BvbnNlEmEKDFZlcmlmeVN0cmVhbRIlLmFnZW50aWRlbnRpdHkudjEuVmVyaWZ5U3RyZWFtUmVxdWVzdBomLmFnZW50aWRlbnRpdHkudjEuVmVyaWZ5U3RyZWFtUmVzcG9uc2UoATABEmYKD1ZlcmlmeUhhbmRzaGFrZRIoLmFnZW50aWRlbnRpdHkudjEuVmVyaWZ5SGFuZHNoYWtlUmVxdWVzdBopLmFnZW50aWRlbnRpdHkudjEuVmVyaWZ5SGFuZHNoYWtlUmVzcG9uc2USYAoNQ3JlYXRlU2Vzc2lvbhImLmFnZW50aWRlbnRpdHkudjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3QaJy5hZ2VudGlkZW50aXR5LnYxLkNyZWF0ZVNlc3Npb25SZXNwb25zZRJOCgdHZXRKd2tzEiAuYWdlbnRpZGVudGl0eS52MS5HZXRKd2tzUmVxdWVzdBohLmFnZW50aWRlbnRpdHkudjEuR2V0Sndrc1Jlc3BvbnNlYgZwcm90bzM", [file_agentidentity_v1_common, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message agentidentity.v1.VerifyRequest
@@ -417,6 +417,139 @@ export const GetJwksResponseSchema: GenMessage<GetJwksResponse> = /*@__PURE__*/
   messageDesc(file_agentidentity_v1_verifier, 9);
 
 /**
+ * @generated from message agentidentity.v1.VerifyStreamRequest
+ */
+export type VerifyStreamRequest = Message<"agentidentity.v1.VerifyStreamRequest"> & {
+  /**
+   * Chosen by the caller (1 to 128 characters), echoed on the answer.
+   *
+   * @generated from field: string correlation_id = 1;
+   */
+  correlationId: string;
+
+  /**
+   * @generated from field: agentidentity.v1.VerifyRequest request = 2;
+   */
+  request?: VerifyRequest | undefined;
+};
+
+/**
+ * Describes the message agentidentity.v1.VerifyStreamRequest.
+ * Use `create(VerifyStreamRequestSchema)` to create a new message.
+ */
+export const VerifyStreamRequestSchema: GenMessage<VerifyStreamRequest> = /*@__PURE__*/
+  messageDesc(file_agentidentity_v1_verifier, 10);
+
+/**
+ * @generated from message agentidentity.v1.VerifyStreamResponse
+ */
+export type VerifyStreamResponse = Message<"agentidentity.v1.VerifyStreamResponse"> & {
+  /**
+   * @generated from field: string correlation_id = 1;
+   */
+  correlationId: string;
+
+  /**
+   * @generated from oneof agentidentity.v1.VerifyStreamResponse.result
+   */
+  result: {
+    /**
+     * The decision, exactly as Verify answers it.
+     *
+     * @generated from field: agentidentity.v1.VerifyResponse response = 2;
+     */
+    value: VerifyResponse;
+    case: "response";
+  } | {
+    /**
+     * What Verify would have answered with an error status.
+     *
+     * @generated from field: agentidentity.v1.VerifyStreamError error = 3;
+     */
+    value: VerifyStreamError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message agentidentity.v1.VerifyStreamResponse.
+ * Use `create(VerifyStreamResponseSchema)` to create a new message.
+ */
+export const VerifyStreamResponseSchema: GenMessage<VerifyStreamResponse> = /*@__PURE__*/
+  messageDesc(file_agentidentity_v1_verifier, 11);
+
+/**
+ * A per-message error: the gRPC status Verify would have returned, as data.
+ *
+ * @generated from message agentidentity.v1.VerifyStreamError
+ */
+export type VerifyStreamError = Message<"agentidentity.v1.VerifyStreamError"> & {
+  /**
+   * The gRPC status code (3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, ...).
+   *
+   * @generated from field: int32 code = 1;
+   */
+  code: number;
+
+  /**
+   * The stable error code, as the x-error-code header carries it for Verify ("verify.invalid_request", ...).
+   *
+   * @generated from field: string error_code = 2;
+   */
+  errorCode: string;
+
+  /**
+   * The public message.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+
+  /**
+   * For INVALID_ARGUMENT: the fields at fault ("request.proof", "correlation_id", ...).
+   *
+   * @generated from field: repeated agentidentity.v1.VerifyStreamFieldViolation field_violations = 4;
+   */
+  fieldViolations: VerifyStreamFieldViolation[];
+
+  /**
+   * For RESOURCE_EXHAUSTED: when to retry, in milliseconds.
+   *
+   * @generated from field: int64 retry_after_ms = 5;
+   */
+  retryAfterMs: bigint;
+};
+
+/**
+ * Describes the message agentidentity.v1.VerifyStreamError.
+ * Use `create(VerifyStreamErrorSchema)` to create a new message.
+ */
+export const VerifyStreamErrorSchema: GenMessage<VerifyStreamError> = /*@__PURE__*/
+  messageDesc(file_agentidentity_v1_verifier, 12);
+
+/**
+ * @generated from message agentidentity.v1.VerifyStreamFieldViolation
+ */
+export type VerifyStreamFieldViolation = Message<"agentidentity.v1.VerifyStreamFieldViolation"> & {
+  /**
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * @generated from field: string description = 2;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message agentidentity.v1.VerifyStreamFieldViolation.
+ * Use `create(VerifyStreamFieldViolationSchema)` to create a new message.
+ */
+export const VerifyStreamFieldViolationSchema: GenMessage<VerifyStreamFieldViolation> = /*@__PURE__*/
+  messageDesc(file_agentidentity_v1_verifier, 13);
+
+/**
  * Why a verification was accepted or refused. Each value has a stable lower-case reason_code.
  *
  * @generated from enum agentidentity.v1.Reason
@@ -569,6 +702,20 @@ export const VerifierService: GenService<{
     methodKind: "unary";
     input: typeof VerifyRequestSchema;
     output: typeof VerifyResponseSchema;
+  },
+  /**
+   * Verify for gateways: many decisions over one bidirectional stream. Each request message is decided exactly as
+   * Verify decides it (the same steps, audit record and metrics) and answered with one response message carrying
+   * the caller's correlation_id; answers come in completion order, not request order. At most 64 messages per
+   * stream are decided at once: beyond that the server stops reading and HTTP/2 flow control holds the caller
+   * back. A message Verify would refuse with an error gets an error answer and the stream goes on.
+   *
+   * @generated from rpc agentidentity.v1.VerifierService.VerifyStream
+   */
+  verifyStream: {
+    methodKind: "bidi_streaming";
+    input: typeof VerifyStreamRequestSchema;
+    output: typeof VerifyStreamResponseSchema;
   },
   /**
    * Verifies an agent's signed handshake request and proposes a session.

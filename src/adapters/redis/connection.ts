@@ -4,11 +4,13 @@ import { unavailable } from "../../domain/errors.js";
 
 /**
  * A Redis client that fails commands at once while disconnected (no offline queue, one retry, command
- * timeout) so Verify answers UNAVAILABLE instead of hanging, and reconnects by itself forever.
+ * timeout) so Verify answers UNAVAILABLE instead of hanging, and reconnects by itself forever. Commands issued
+ * in the same tick share one socket write (auto-pipelining): a write per Verify was ~10% of the service's CPU.
  */
 export function createRedis(url: string, commandTimeoutMs = 2000): Redis {
   return new Redis(url, {
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
     connectTimeout: 5000,

@@ -1,20 +1,19 @@
-/** The audit chain in SQL: reads, checkpoints, and appending sealed events under pg_advisory_xact_lock. */
+/** The audit chain in SQL: reads, checkpoints, and appending events in one statement under pg_advisory_xact_lock. */
 import type { JsonObject } from "../../domain/audit/canonical-json.js";
-import { sealEvents, type AuditCheckpointRecord, type AuditEventInput, type AuditEventRecord, type ChainHead } from "../../domain/audit/chain.js";
+import { canonicalEventBytes, type AuditCheckpointRecord, type AuditEventInput, type AuditEventRecord, type ChainHead } from "../../domain/audit/chain.js";
 import type { Page } from "../../domain/model.js";
 import type { AuditListFilter, AuditReader } from "../../domain/storage.js";
 import type { Queryable } from "./database.js";
 import { decodeSeqToken, encodeToken, pageSize } from "./pagination.js";
 import { optional, toBytes, toMs, toSafeInt, ts } from "./sql-values.js";
 
-/** pg_advisory_xact_lock key serialising appends to the chain (one global order). */
+/** pg_advisory_xact_lock key serialising appends to the chain (one global order); migration 0003 uses it too. */
 export const AUDIT_CHAIN_LOCK_KEY = 7_301_001_002;
 
 /** The most events range() returns in one call. */
 export const MAX_AUDIT_RANGE = 100_000;
 
 const EVENT_COLUMNS = "seq, id, time, actor, action, target, org_id, request_id, details, canonical, prev_hash, hash";
-const ROWS_PER_INSERT = 1000;
 
 interface AuditEventRow {
   seq: string;
@@ -64,38 +63,42 @@ async function readHead(q: Queryable): Promise<ChainHead | undefined> {
   return rows[0] === undefined ? undefined : { seq: toSafeInt(rows[0].seq), hash: rows[0].hash };
 }
 
+const SEQ_MARK = Buffer.from(',"seq":1,"target":');
+/** Bytes of SEQ_MARK up to the seq value, and from just after it. */
+const SEQ_VALUE_AT = ',"seq":'.length;
+const AFTER_SEQ_AT = ',"seq":1'.length;
+
 /**
- * Appends events to the chain inside the open transaction `tx`: takes the chain lock (held until COMMIT),
- * reads the head, seals and inserts. Call it as the transaction's last step so the lock is held briefly.
+ * An event's canonical bytes split around its seq value: canonical(seq) = head || decimal(seq) || tail. The
+ * top-level "seq" member is the last `,"seq":N,"target":` in the bytes: only the target and time strings follow
+ * it, and a JSON string cannot hold an unescaped quote. (Any nested "seq" lies inside details, before it.)
  */
-export async function appendAuditEvents(tx: Queryable, inputs: readonly AuditEventInput[]): Promise<AuditEventRecord[]> {
-  if (inputs.length === 0) return [];
-  await tx.query("SELECT pg_advisory_xact_lock($1)", [AUDIT_CHAIN_LOCK_KEY]);
-  const sealed = sealEvents(await readHead(tx), inputs);
-  for (let start = 0; start < sealed.length; start += ROWS_PER_INSERT) {
-    const chunk = sealed.slice(start, start + ROWS_PER_INSERT);
-    const params: unknown[] = [];
-    const tuples = chunk.map((e) => {
-      const base = params.length;
-      params.push(
-        e.seq,
-        e.id,
-        ts(e.timeMs),
-        e.actor,
-        e.action,
-        e.target,
-        e.orgId ?? null,
-        e.requestId,
-        JSON.stringify(e.details),
-        Buffer.from(e.canonical.buffer, e.canonical.byteOffset, e.canonical.byteLength),
-        e.prevHash,
-        e.hash,
-      );
-      return `(${Array.from({ length: 12 }, (_, i) => `$${base + i + 1}`).join(", ")})`;
-    });
-    await tx.query(`INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ${tuples.join(", ")}`, params);
+export function canonicalAroundSeq(input: AuditEventInput): { head: Buffer; tail: Buffer } {
+  const bytes = canonicalEventBytes({ ...input, seq: 1 });
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = buffer.lastIndexOf(SEQ_MARK);
+  if (at < 0) throw new Error("canonical event bytes without a top-level seq");
+  return { head: buffer.subarray(0, at + SEQ_VALUE_AT), tail: buffer.subarray(at + AFTER_SEQ_AT) };
+}
+
+/**
+ * Appends events to the chain in one statement (the audit_append function of migration 0003): under the chain
+ * lock it reads the head, assigns seq, hashes and inserts. Inside an open transaction the lock is held until
+ * that COMMIT, so call it as the transaction's last step; on its own (autocommit) a batch is one round trip and
+ * durable when the call resolves.
+ */
+export async function appendAuditEvents(q: Queryable, inputs: readonly AuditEventInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const columns: unknown[][] = Array.from({ length: 10 }, () => []);
+  for (const e of inputs) {
+    const { head, tail } = canonicalAroundSeq(e);
+    const values = [e.id, ts(e.timeMs), e.actor, e.action, e.target, e.orgId ?? null, e.requestId, JSON.stringify(e.details), head, tail];
+    for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]);
   }
-  return sealed;
+  await q.query(
+    `SELECT audit_append($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::bytea[], $10::bytea[])`,
+    columns,
+  );
 }
 
 export function sqlAuditReader(q: Queryable): AuditReader {

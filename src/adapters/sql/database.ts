@@ -102,6 +102,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
     statement_timeout: statementTimeoutMs,
+    // A frozen server cancels nothing: the client gives up too, a second after the server-side timeout.
+    query_timeout: statementTimeoutMs + 1000,
     // A transaction left open by a stalled caller must not hold locks (the audit chain lock) for long.
     idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 2, 1000),
   });

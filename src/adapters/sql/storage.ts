@@ -13,7 +13,7 @@ import { sqlTrustStateRepository } from "./trust-state-repository.js";
 export interface SqlStorage {
   readonly unitOfWork: UnitOfWork;
   readonly read: ReadStores;
-  /** For the group-commit decision writer: one transaction per batch, same chain, same lock. */
+  /** For the group-commit decision writer: one statement per batch (its own transaction), same chain, same lock. */
   readonly auditAppender: AuditBatchAppender;
 }
 
@@ -45,7 +45,7 @@ export function createSqlStorage(db: Database): SqlStorage {
             },
           };
           const result = await fn(stores);
-          // Last step before COMMIT: take the chain lock, read the head, append.
+          // Last step before COMMIT: one statement takes the chain lock, reads the head and appends.
           await appendAuditEvents(tx, queued);
           return result;
         });
@@ -53,11 +53,9 @@ export function createSqlStorage(db: Database): SqlStorage {
     },
     read: readStores(db),
     auditAppender: {
-      async appendBatch(events: readonly AuditEventInput[]): Promise<void> {
-        if (events.length === 0) return;
-        await db.transaction(async (tx) => {
-          await appendAuditEvents(tx, events);
-        });
+      appendBatch(events: readonly AuditEventInput[]): Promise<void> {
+        // One round trip: autocommit, so the batch is durable when this resolves.
+        return appendAuditEvents(db, events);
       },
     },
   };

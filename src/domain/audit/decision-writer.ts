@@ -1,4 +1,4 @@
-/** Group-commit writer for verification decisions: many decisions, one INSERT, callers await their batch. */
+/** Group-commit writer for verification decisions: many decisions per batch, batches pipelined, callers await their batch. */
 import { DomainError, unavailable } from "../errors.js";
 import type { AuditBatchAppender } from "../storage.js";
 import type { AuditEventInput } from "./chain.js";
@@ -8,6 +8,12 @@ export interface DecisionWriterOptions {
   readonly appender: AuditBatchAppender;
   /** Most events per batch (default 500). */
   readonly maxBatchSize?: number;
+  /**
+   * Batches committing at once (default 2): the next batch is sealed and sent while the previous one commits,
+   * so a decision waits for about one commit, not for the batch ahead of it plus its own. Two batches in flight
+   * may reach the chain in either order: seq is assigned under the chain lock, so the chain stays one order.
+   */
+  readonly maxBatchesInFlight?: number;
   /** Most events waiting; beyond it write() fails fast with unavailable "audit.queue_full" (default 10000). */
   readonly maxQueue?: number;
   /** Reports each committed batch's size (wired to agent_identity_audit_batch_size). */
@@ -39,39 +45,39 @@ interface Waiting {
 
 export function createDecisionWriter(options: DecisionWriterOptions): DecisionWriter {
   const maxBatch = options.maxBatchSize ?? 500;
+  const maxBatches = Math.max(1, options.maxBatchesInFlight ?? 2);
   const maxQueue = options.maxQueue ?? 10_000;
   const queue: Waiting[] = [];
+  const committing = new Set<Promise<void>>();
   let inFlight = 0;
-  let draining: Promise<void> | undefined;
+  let scheduled = false;
   let closed = false;
 
-  async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
-      inFlight = batch.length;
-      try {
-        await options.appender.appendBatch(batch.map((w) => w.event));
-        inFlight = 0;
-        options.onBatch?.(batch.length);
-        for (const w of batch) w.resolve();
-      } catch (e) {
-        inFlight = 0;
-        options.onBatchError?.(e, batch.length);
-        const error = e instanceof DomainError && e.kind === "unavailable" ? e : unavailable("audit.write_failed", "audit log", e);
-        for (const w of batch) w.reject(error);
-      }
+  async function commit(batch: Waiting[]): Promise<void> {
+    try {
+      await options.appender.appendBatch(batch.map((w) => w.event));
+      options.onBatch?.(batch.length);
+      for (const w of batch) w.resolve();
+    } catch (e) {
+      options.onBatchError?.(e, batch.length);
+      const error = e instanceof DomainError && e.kind === "unavailable" ? e : unavailable("audit.write_failed", "audit log", e);
+      for (const w of batch) w.reject(error);
     }
   }
 
-  function ensureDraining(): Promise<void> {
-    if (draining === undefined) {
-      draining = drain().finally(() => {
-        draining = undefined;
-        // A write queued after the loop's last check but before this callback still needs a drain.
-        if (queue.length > 0) void ensureDraining();
+  /** Seals batches from the queue while a commit slot is free; each finished commit starts the next. */
+  function pump(): void {
+    scheduled = false;
+    while (queue.length > 0 && committing.size < maxBatches) {
+      const batch = queue.splice(0, maxBatch);
+      inFlight += batch.length;
+      const done: Promise<void> = commit(batch).finally(() => {
+        inFlight -= batch.length;
+        committing.delete(done);
+        pump();
       });
+      committing.add(done);
     }
-    return draining;
   }
 
   return {
@@ -80,12 +86,18 @@ export function createDecisionWriter(options: DecisionWriterOptions): DecisionWr
       if (queue.length >= maxQueue) return Promise.reject(unavailable("audit.queue_full", "audit log"));
       return new Promise<void>((resolve, reject) => {
         queue.push({ event, resolve, reject });
-        // Start on the next microtask so writes made in the same tick share the first batch.
-        queueMicrotask(() => void ensureDraining());
+        if (!scheduled) {
+          scheduled = true;
+          // Start on the next microtask so writes made in the same tick share a batch.
+          queueMicrotask(pump);
+        }
       });
     },
     async flush(): Promise<void> {
-      while (queue.length > 0 || draining !== undefined) await ensureDraining();
+      while (queue.length > 0 || committing.size > 0) {
+        pump();
+        await Promise.all(committing);
+      }
     },
     async close(): Promise<void> {
       closed = true;

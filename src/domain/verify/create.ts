@@ -44,6 +44,20 @@ export interface VerifyModule {
   readonly sessions: SessionProposals;
 }
 
+/** Callers' audience lists, built once per caller (the configuration is frozen) instead of per request. */
+function audiencesMemo(audiencesFor: (caller: string) => readonly string[], maxCallers = 10_000): (caller: string) => readonly string[] {
+  const memo = new Map<string, readonly string[]>();
+  return (caller) => {
+    let audiences = memo.get(caller);
+    if (audiences === undefined) {
+      if (memo.size >= maxCallers) memo.clear();
+      audiences = Object.freeze([caller, ...audiencesFor(caller)]);
+      memo.set(caller, audiences);
+    }
+    return audiences;
+  };
+}
+
 export function createVerify(deps: VerifyDeps): VerifyModule {
   const { clock, settings } = deps;
   const sessionTokens = new SessionTokens(deps.sessionKeys, settings.issuerUrl, clock);
@@ -57,7 +71,7 @@ export function createVerify(deps: VerifyDeps): VerifyModule {
     trust: deps.trust,
     log: new DecisionLog(deps.recorder, clock),
     metrics: deps.metrics,
-    audiencesOf: (caller: string) => [caller, ...settings.audiencesFor(caller)],
+    audiencesOf: audiencesMemo(settings.audiencesFor),
   };
   const sessions = new SessionProposals(deps.replay, deps.agents, sessionTokens, clock, settings);
   return { verifier: new Verifier(steps), handshakes: new Handshakes(steps, sessions), sessions };

@@ -1,0 +1,114 @@
+/** `npm run bench` settings: BENCH_* variables and the command line (`--json FILE`, `--short`). */
+
+export const BENCH_VARIABLES = [
+  "BENCH_PHASE_SECONDS",
+  "BENCH_MAX_CALLS",
+  "BENCH_CONCURRENCY",
+  "BENCH_RATES",
+  "BENCH_CONNECTIONS",
+  "BENCH_STREAM_IN_FLIGHT",
+  "BENCH_WARMUP_SECONDS",
+  "BENCH_SERVER",
+  "BENCH_DATABASE_URL",
+  "BENCH_REDIS_URL",
+  "BENCH_CPU_PROFILE_DIR",
+  "BENCH_BASELINE_MAIN",
+] as const;
+
+export interface BenchSettings {
+  /** Each timed phase's length. */
+  readonly phaseSeconds: number;
+  /** Most calls of one closed-loop phase (proofs are signed for this many before the phase). */
+  readonly maxCalls: number;
+  /** Closed-loop concurrencies (calls in flight). */
+  readonly concurrencies: readonly number[];
+  /** Open-loop offered rates (Verify calls per second). */
+  readonly rates: readonly number[];
+  /** HTTP/2 connections the load generator spreads calls over (a gateway's pool). */
+  readonly connections: number;
+  /** VerifyStream messages in flight per stream (one stream per connection); 0 skips the phase. */
+  readonly streamInFlight: number;
+  readonly warmupSeconds: number;
+  /** "build": the production build in its own process; "source": the sources through tsx (quick checks). */
+  readonly server: "build" | "source";
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  /** Crypto-floor measurement per algorithm, ms. */
+  readonly cryptoMs: number;
+  /** BENCH_CPU_PROFILE_DIR: the service runs with node --cpu-prof and writes its profile here at exit. */
+  readonly cpuProfileDir: string | undefined;
+  /**
+   * BENCH_BASELINE_MAIN: another build's dist/src/main.js (e.g. the previous release) run beside the service
+   * (same storage settings, its own database) and measured right after it in every service phase.
+   */
+  readonly baselineMain: string | undefined;
+  /** Where the JSON report goes (--json FILE). */
+  readonly jsonFile: string | undefined;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const v = env[name]?.trim();
+  if (v === undefined || v === "") return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new Error(`${name} must be a whole number ${min}..${max}`);
+  return Number(v);
+}
+
+function integers(env: NodeJS.ProcessEnv, name: string, fallback: readonly number[], min: number, max: number): readonly number[] {
+  const v = env[name]?.trim();
+  if (v === undefined || v === "") return fallback;
+  const parts = v.split(",").map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < min || Number(p) > max)) {
+    throw new Error(`${name} must be a comma-separated list of whole numbers ${min}..${max}`);
+  }
+  return parts.map(Number);
+}
+
+const FULL = {
+  phaseSeconds: 5,
+  maxCalls: 20_000,
+  concurrencies: [1, 16, 64],
+  rates: [200, 500, 800],
+  connections: 4,
+  streamInFlight: 64,
+  warmupSeconds: 3,
+  server: "build",
+  cryptoMs: 1000,
+} as const;
+
+/** The short form (`--short`): a few calls per phase, for the CI smoke test and a quick look; BENCH_* still win. */
+const SHORT = {
+  phaseSeconds: 2,
+  maxCalls: 40,
+  concurrencies: [1, 4],
+  rates: [50],
+  connections: 1,
+  streamInFlight: 4,
+  warmupSeconds: 0,
+  server: "source",
+  cryptoMs: 100,
+} as const;
+
+export function readBenchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = []): BenchSettings {
+  const d = argv.includes("--short") ? SHORT : FULL;
+  const opt = (name: string): string | undefined => (env[name]?.trim() ? env[name]!.trim() : undefined);
+  const jsonAt = argv.indexOf("--json");
+  if (jsonAt >= 0 && (argv[jsonAt + 1] === undefined || argv[jsonAt + 1]!.startsWith("--"))) throw new Error("--json needs a file name");
+  const server = opt("BENCH_SERVER") ?? d.server;
+  if (server !== "build" && server !== "source") throw new Error("BENCH_SERVER must be build or source");
+  return {
+    phaseSeconds: integer(env, "BENCH_PHASE_SECONDS", d.phaseSeconds, 1, 600),
+    maxCalls: integer(env, "BENCH_MAX_CALLS", d.maxCalls, 1, 1_000_000),
+    concurrencies: integers(env, "BENCH_CONCURRENCY", d.concurrencies, 1, 1024),
+    rates: integers(env, "BENCH_RATES", d.rates, 1, 100_000),
+    connections: integer(env, "BENCH_CONNECTIONS", d.connections, 1, 64),
+    streamInFlight: integer(env, "BENCH_STREAM_IN_FLIGHT", d.streamInFlight, 0, 1024),
+    warmupSeconds: integer(env, "BENCH_WARMUP_SECONDS", d.warmupSeconds, 0, 600),
+    server,
+    databaseUrl: opt("BENCH_DATABASE_URL"),
+    redisUrl: opt("BENCH_REDIS_URL"),
+    cpuProfileDir: opt("BENCH_CPU_PROFILE_DIR"),
+    baselineMain: opt("BENCH_BASELINE_MAIN"),
+    cryptoMs: d.cryptoMs,
+    jsonFile: jsonAt >= 0 ? argv[jsonAt + 1] : undefined,
+  };
+}
