@@ -7,8 +7,7 @@ import type { Queryable } from "./database.js";
 import { decodeSeqToken, encodeToken, pageSize } from "./pagination.js";
 import { optional, toBytes, toMs, toSafeInt, ts } from "./sql-values.js";
 
-/** pg_advisory_xact_lock key serialising appends to the chain (one global order); migration 0003 uses it too. */
-export const AUDIT_CHAIN_LOCK_KEY = 7_301_001_002;
+// Appends to the chain are serialised by pg_advisory_xact_lock(7301001002) inside migration 0003's audit_append.
 
 /** The most events range() returns in one call. */
 export const MAX_AUDIT_RANGE = 100_000;
