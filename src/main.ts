@@ -3,6 +3,8 @@ import { buildApp } from "./app.js";
 import { isConfigError } from "./config/errors.js";
 import { unsupportedNodeVersion } from "./config/node-version.js";
 import { loadStartupConfig } from "./config/startup.js";
+import type { Config } from "./config/types.js";
+import { describeStartupFailure } from "./startup-failure.js";
 import { createLogger } from "./telemetry/logger.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -19,7 +21,9 @@ async function main(): Promise<void> {
     config = await loadStartupConfig({ log: (line) => generated.push(line) });
   } catch (e) {
     if (isConfigError(e)) {
-      process.stderr.write(`${e.message}\n`);
+      // One problem: one line naming the variable; several: every one at once, a line each.
+      const only = e.problems.length === 1 ? e.problems[0] : undefined;
+      process.stderr.write(only === undefined ? `${e.message}\n` : `agent identity service cannot start: ${only.variable}: ${only.message}\n`);
       process.exit(1);
     }
     throw e;
@@ -32,7 +36,12 @@ async function main(): Promise<void> {
       "DEVELOPMENT MODE: generated certificates and keys under the dev directory; never use them in production",
     );
   }
-  const app = await buildApp(config, { logger });
+  let app;
+  try {
+    app = await buildApp(config, { logger });
+  } catch (e) {
+    failStartup(e, config);
+  }
   if (config.mode === "development" && config.browser.admin && app.server.browserPort !== undefined) {
     const host = config.listen.host === "127.0.0.1" || config.listen.host === "0.0.0.0" ? "localhost" : config.listen.host;
     logger.info(
@@ -66,7 +75,22 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
+/** Stack traces only when asked for: LOG_LEVEL=debug (or trace). */
+function wantsStack(level: string | undefined): boolean {
+  return level === "debug" || level === "trace";
+}
+
+/** One line naming the cause and the setting to change, then exit 1; the stack trace only at LOG_LEVEL=debug. */
+function failStartup(e: unknown, config: Config): never {
+  process.stderr.write(`agent identity service cannot start: ${describeStartupFailure(e, config)}\n`);
+  if (wantsStack(config.logLevel) && e instanceof Error && e.stack !== undefined) process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+}
+
 main().catch((e: unknown) => {
-  process.stderr.write(`agent identity service failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  const message = e instanceof Error ? e.message : String(e);
+  const debug = wantsStack(process.env.LOG_LEVEL);
+  process.stderr.write(`agent identity service failed to start: ${message}${debug ? "" : " (LOG_LEVEL=debug shows the stack trace)"}\n`);
+  if (debug && e instanceof Error && e.stack !== undefined) process.stderr.write(`${e.stack}\n`);
   process.exit(1);
 });

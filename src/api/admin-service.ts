@@ -104,7 +104,8 @@ export function createAdminService(deps: AdminHandlerDeps): ServiceImpl<typeof A
           }),
         },
       });
-      for (const event of doc.events) yield create(ExportAuditResponseSchema, { item: { case: "event", value: auditEventToPb(event) } });
+      // Pulled one message at a time: connect-node waits for the socket to drain, and events are read a page at a time.
+      for await (const event of doc.events) yield create(ExportAuditResponseSchema, { item: { case: "event", value: auditEventToPb(event) } });
       for (const cp of doc.checkpoints) yield create(ExportAuditResponseSchema, { item: { case: "checkpoint", value: checkpointToPb(cp) } });
     },
   };

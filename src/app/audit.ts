@@ -1,4 +1,5 @@
-/** Composition step: the batched audit decision writer and the timer that signs the chain head. */
+/** Composition step: the batched audit decision writer and the timer that checks and signs the chain head. */
+import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
 import type { SqlStorage } from "../adapters/sql/storage.js";
 import type { Config } from "../config/types.js";
 import { signCheckpoint } from "../domain/audit/checkpoint-jws.js";
@@ -6,6 +7,7 @@ import { createCheckpointer } from "../domain/audit/checkpointer.js";
 import { createDecisionWriter, type DecisionWriter } from "../domain/audit/decision-writer.js";
 import type { Clock } from "../domain/clock.js";
 import type { Signer } from "../domain/issuer/signer.js";
+import type { HealthRegistry } from "../server/health-registry.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { Opened } from "./closers.js";
@@ -17,11 +19,21 @@ export interface AuditDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly health: HealthRegistry;
 }
 
-/** Closing stops the checkpoint timer, then flushes the writer. */
-export function createAuditPipeline(deps: AuditDeps): Opened<DecisionWriter> {
-  const { storage, signer, clock, logger, metrics } = deps;
+export interface AuditPipeline {
+  readonly decisions: DecisionWriter;
+  /** Signs the chain head now if it moved (an export ends on a signed checkpoint). */
+  checkpointNow(): Promise<unknown>;
+}
+
+/**
+ * A broken chain degrades only exports (AdminService; /readyz lists "audit_chain" under degraded) and sets
+ * agent_identity_audit_chain_broken. Closing stops the checkpoint timer, then flushes the writer.
+ */
+export function createAuditPipeline(deps: AuditDeps): Opened<AuditPipeline> {
+  const { storage, signer, clock, logger, metrics, health } = deps;
   const writer = createDecisionWriter({
     appender: storage.auditAppender,
     onBatch: (size) => metrics.auditBatchSize.observe(size),
@@ -33,10 +45,18 @@ export function createAuditPipeline(deps: AuditDeps): Opened<DecisionWriter> {
     clock,
     intervalMs: deps.config.issuer.auditCheckpointIntervalSeconds * 1000,
     onError: (err) => logger.warn({ err }, "audit checkpoint failed; retrying on the next tick"),
+    onChainBroken: (problem) => {
+      metrics.auditChainBroken.set(1);
+      health.report("audit_chain", { ok: false, error: `audit chain broken: ${problem}` });
+      logger.error({ problem }, "audit chain broken since the last checkpoint; no checkpoint will be signed");
+    },
   });
+  health.declare("audit_chain", [AdminService.typeName]);
+  health.report("audit_chain", { ok: true });
+  metrics.auditChainBroken.set(0);
   checkpointer.start();
   return {
-    value: writer,
+    value: { decisions: writer, checkpointNow: () => checkpointer.checkpointNow() },
     async close() {
       checkpointer.stop();
       await writer.close();

@@ -18,6 +18,7 @@ import { TelemetryService } from "../domain/trust/index.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { Opened } from "./closers.js";
+import { proofWindowOf } from "./probes.js";
 import type { ReplayStores } from "./replay-stores.js";
 import type { VerifyPath } from "./verify.js";
 
@@ -54,6 +55,8 @@ export interface HandlerDeps {
   readonly adminTokens: AdminTokenService;
   readonly verify: VerifyPath;
   readonly clock: Clock;
+  /** Signs the chain head now (an export ends on a fresh checkpoint). */
+  readonly checkpointNow: () => Promise<unknown>;
 }
 
 /** Everything the handlers of src/api call. */
@@ -63,7 +66,7 @@ export function createHandlerDeps(deps: HandlerDeps): ApiDeps {
   const uow = storage.unitOfWork;
   const minting = new CredentialMinting({ signer: deps.signer, keySet, clock, issuerUrl, credentialTtlSeconds: config.issuer.credentialTtlSeconds });
   const relyingPartyOrgs = config.peers.relyingPartyOrgs;
-  const proofSkewSeconds = config.verify.proofSkewSeconds;
+  const proofWindow = proofWindowOf(config);
   const agents = new AgentService({
     uow,
     reads: storage.read,
@@ -71,11 +74,11 @@ export function createHandlerDeps(deps: HandlerDeps): ApiDeps {
     minting,
     propagator: deps.propagator,
     serviceAudience: issuerUrl,
-    proofSkewSeconds,
+    proofWindow,
     relyingPartyOrgs,
   });
   const renewalsPerMinute = config.issuer.renewalsPerMinute;
-  const renewal = new CredentialRenewal({ uow, clock, agents, minting, gate: stores.gate, serviceAudience: issuerUrl, proofSkewSeconds, renewalsPerMinute });
+  const renewal = new CredentialRenewal({ uow, clock, agents, minting, gate: stores.gate, serviceAudience: issuerUrl, proofWindow, renewalsPerMinute });
   const telemetry = new TelemetryService({
     uow,
     reads: storage.read,
@@ -87,7 +90,7 @@ export function createHandlerDeps(deps: HandlerDeps): ApiDeps {
   return {
     tokens: new AuditedTokenExchanger(deps.adminTokens, uow, clock),
     orgs: new OrgService({ uow, reads: storage.read, clock }),
-    audit: new AuditQuery(storage.read.audit, keySet, clock),
+    audit: new AuditQuery(storage.read.audit, keySet, clock, deps.checkpointNow),
     agents,
     renewal,
     telemetry,

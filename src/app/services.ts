@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "../domain/clock.js";
 import { buildJwks, type JwksDocument } from "../domain/issuer/jwks.js";
 import type { IssuerKeySet } from "../domain/issuer/key-set.js";
 import { HealthRegistry } from "../server/health-registry.js";
+import { createReplayWindowNotice } from "../server/replay-window-notice.js";
 import type { ServiceRouterOptions } from "../server/router.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
 import { createMetrics, type Metrics } from "../telemetry/metrics.js";
@@ -13,6 +14,7 @@ import { Closers } from "./closers.js";
 import { createAdminTokens, createHandlerDeps, createPropagator } from "./handlers.js";
 import { createIssuerKeys, openIssuerSigner } from "./issuer.js";
 import { openReplayStores } from "./replay-stores.js";
+import { proofWindowOf } from "./probes.js";
 import { openStorage } from "./storage.js";
 import { createVerifyPath } from "./verify.js";
 
@@ -41,15 +43,18 @@ export async function composeServices(config: Config, options: ComposeOptions = 
   try {
     const health = new HealthRegistry({ onCheckResult: (name, ok) => metrics.dependencyUp.set({ dependency: name }, ok ? 1 : 0) });
     closers.keep({ value: health, close: () => health.stopProbes() });
-    const storage = closers.keep(await openStorage(config, logger, health));
-    const stores = closers.keep(await openReplayStores(config, logger, clock, health));
+    for (const notice of config.deprecations) logger.warn(notice);
+    const replayWindow = createReplayWindowNotice({ health, logger, clock, window: proofWindowOf(config) });
+    const { db, storage } = closers.keep(await openStorage(config, logger, health));
+    const stores = closers.keep(await openReplayStores({ config, logger, clock, health, db, replayWindow }));
     const signer = closers.keep(await openIssuerSigner(config));
     const keySet = closers.keep(await createIssuerKeys(config, signer, storage, clock, health));
-    const decisions = closers.keep(createAuditPipeline({ config, storage, signer, clock, logger, metrics }));
-    const verify = closers.keep(await createVerifyPath({ config, storage, stores, keySet, decisions, clock, logger, metrics }));
+    const audit = closers.keep(createAuditPipeline({ config, storage, signer, clock, logger, metrics, health }));
+    const verifyDeps = { config, storage, stores, keySet, decisions: audit.decisions, clock, logger, metrics, replayWindow };
+    const verify = closers.keep(await createVerifyPath(verifyDeps));
     const propagator = closers.keep(createPropagator(stores, logger));
     const adminTokens = await createAdminTokens(config, clock, metrics);
-    const handlers = createHandlerDeps({ config, storage, stores, propagator, signer, keySet, adminTokens, verify, clock });
+    const handlers = createHandlerDeps({ config, storage, stores, propagator, signer, keySet, adminTokens, verify, clock, checkpointNow: audit.checkpointNow });
     return {
       config,
       logger,

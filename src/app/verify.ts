@@ -11,9 +11,11 @@ import type { IssuerKeySet } from "../domain/issuer/key-set.js";
 import { CachedTrustStateSource, decodeTrustState, TrustScorer } from "../domain/trust/index.js";
 import { AgentStateCache, createVerify, initReplayEpoch, SessionKeys, type VerifyModule } from "../domain/verify/index.js";
 import type { Logger } from "../telemetry/logger.js";
+import type { ReplayWindowNotice } from "../server/replay-window-notice.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import { verifyMetricsOf } from "../telemetry/verify-metrics.js";
 import type { Opened } from "./closers.js";
+import { proofWindowOf } from "./probes.js";
 import type { ReplayStores } from "./replay-stores.js";
 
 export interface VerifyPathDeps {
@@ -25,6 +27,7 @@ export interface VerifyPathDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly replayWindow: ReplayWindowNotice;
 }
 
 export interface VerifyPath extends VerifyModule {
@@ -53,13 +56,9 @@ function cachedTrust(storage: SqlStorage, clock: Clock): CachedTrustStateSource 
 /** Closing ends the invalidation subscription. */
 export async function createVerifyPath(deps: VerifyPathDeps): Promise<Opened<VerifyPath>> {
   const { config, storage, stores, keySet, clock, logger } = deps;
-  const epoch = await initReplayEpoch(stores.gate, storage.read.audit, clock.nowMs(), config.verify.proofSkewSeconds);
-  if (epoch.recentConsumption) {
-    logger.warn(
-      { epochMs: epoch.epochMs },
-      "replay store epoch is recent: proofs made before it plus the skew window are refused (restart protection)",
-    );
-  }
+  const proofWindow = proofWindowOf(config);
+  deps.replayWindow.observe((await initReplayEpoch(stores.gate, storage.read.audit, clock.nowMs(), proofWindow)).epochMs);
+  stores.epochReady();
   const agentStates = new AgentStateCache({ load: (id) => storage.read.agents.getState(id) }, stores.gate, {
     clock,
     maxStalenessMs: config.verify.agentStateMaxStalenessSeconds * 1000,
@@ -71,8 +70,7 @@ export async function createVerifyPath(deps: VerifyPathDeps): Promise<Opened<Ver
   const verify = createVerify({
     clock,
     settings: {
-      maxAgeSeconds: config.verify.proofSkewSeconds,
-      futureSkewSeconds: config.verify.proofSkewSeconds,
+      ...proofWindow,
       callerLimitPerMinute: config.verify.rateLimitPerMinute,
       agentLimitPerMinute: config.verify.agentRateLimitPerMinute,
       issuerUrl: config.issuer.issuerUrl,

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { openPglite, openPostgres, type Database } from "../adapters/sql/database.js";
 import { migrate, type MigrateResult } from "../adapters/sql/migrations.js";
+import { lockPgliteDirectory, type PgliteLock } from "../adapters/sql/pglite-lock.js";
 import { readDotEnv, withDotEnv, type Environment } from "../config/env-file.js";
 import { projectRoot } from "../config/project-root.js";
 
@@ -16,12 +17,20 @@ export async function runMigrate(
   const url = env.DATABASE_URL;
   let db: Database;
   let target: string;
+  let lock: PgliteLock | undefined;
   if (url !== undefined && url !== "") {
     db = openPostgres(url, { max: 1 });
     target = "postgres";
   } else {
     const dir = resolve(env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR);
-    db = await openPglite(dir);
+    // A running `npm start` holds the directory; PGlite is single-process.
+    lock = lockPgliteDirectory(dir);
+    try {
+      db = await openPglite(dir);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
     target = `pglite ${dir}`;
   }
   try {
@@ -29,6 +38,7 @@ export async function runMigrate(
     return { ...result, target };
   } finally {
     await db.close();
+    lock?.release();
   }
 }
 

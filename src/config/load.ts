@@ -1,4 +1,5 @@
 /** loadConfig: reads and validates every variable once, reports all problems together, returns a frozen Config. */
+import { readConnectionLimits } from "./connection-limits.js";
 import { ConfigError } from "./errors.js";
 import type { DevMaterial } from "./dev-material.js";
 import type { Environment } from "./env-file.js";
@@ -13,6 +14,7 @@ import {
   parsePeerRoles,
 } from "./peer-rules.js";
 import { projectRoot } from "./project-root.js";
+import { readProofWindow } from "./proof-window.js";
 import { readAdmin, readIssuer, readTls, resolvePath, type SectionContext } from "./secrets-section.js";
 import type { Config, Mode } from "./types.js";
 
@@ -44,6 +46,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
 
   const listen = readListen(reader, mode);
   const peers = readPeers(reader);
+  const { deprecations, ...proofWindow } = readProofWindow(reader);
   const tls = readTls(ctx);
   const admin = readAdmin(ctx);
   const config: Config = {
@@ -56,7 +59,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
     issuer: readIssuer(ctx, peers.trustDomain),
     storage: readStorage(ctx),
     verify: {
-      proofSkewSeconds: reader.integer("PROOF_SKEW_SECONDS", 60, { min: 1, max: 600 }),
+      ...proofWindow,
       rateLimitPerMinute: reader.integer("RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       agentRateLimitPerMinute: reader.integer("AGENT_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 600, { min: 10, max: 86400 }),
@@ -71,7 +74,9 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
       dependencyProbeIntervalSeconds: reader.integer("DEPENDENCY_PROBE_INTERVAL_SECONDS", 5, { min: 1, max: 300 }),
     },
     browser: readBrowser(reader, mode, baseDir, admin.jwtMaxTtlSeconds),
+    limits: readConnectionLimits(reader),
     devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),
+    deprecations,
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return deepFreeze(config);

@@ -70,8 +70,10 @@ export interface Config {
     readonly redisKeyPrefix: string;
   };
   readonly verify: {
-    /** Accepted clock skew for proof iat, seconds (default 60). */
-    readonly proofSkewSeconds: number;
+    /** A proof older than this is stale (PROOF_MAX_AGE_SECONDS, default 60). */
+    readonly proofMaxAgeSeconds: number;
+    /** A proof dated further ahead than this is refused; also the restart window (PROOF_FUTURE_SKEW_SECONDS, default 5). */
+    readonly proofFutureSkewSeconds: number;
     /** Global per-caller limit (RATE_LIMIT_PER_MINUTE). */
     readonly rateLimitPerMinute: number;
     /** Per-agent limit (AGENT_RATE_LIMIT_PER_MINUTE). */
@@ -101,6 +103,23 @@ export interface Config {
     /** The built console served at /console/ (CONSOLE_DIR, default console/dist; `npm run build:console`). */
     readonly consoleDir: string;
   };
+  /** Every listener's connection limits (see src/config/connection-limits.ts). */
+  readonly limits: {
+    /** A TLS handshake (or, on the sidecar, a first request) must complete within this. */
+    readonly handshakeTimeoutMs: number;
+    /** A connection (HTTP/2 session or socket) with no traffic for this long is closed. */
+    readonly idleTimeoutMs: number;
+    /** HTTP/1.1: a request head must arrive within this after connecting or after the previous response. */
+    readonly headersTimeoutMs: number;
+    /** A request body must be complete within this after its head (the response may stream longer). */
+    readonly requestTimeoutMs: number;
+    /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; streams beyond it are refused. */
+    readonly maxConcurrentStreams: number;
+    /** Open connections from one remote address, per listener and replica; more are closed at once. */
+    readonly maxConnectionsPerPeer: number;
+  };
   /** Where development material is generated (certs/dev). */
   readonly devDir: string;
+  /** Deprecated variables in use, one notice each (logged at start). */
+  readonly deprecations: readonly string[];
 }

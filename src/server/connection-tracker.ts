@@ -1,7 +1,19 @@
-/** Tracks a listener's sockets, HTTP/2 sessions and in-flight requests, so shutdown can drain then close them. */
+/**
+ * Tracks a listener's sockets, HTTP/2 sessions and in-flight requests, so shutdown can drain then close them, and
+ * applies the listener's connection limits (connection-guard.ts) to each.
+ */
 import type { Server as NetServer, Socket } from "node:net";
 import type { Http2Session } from "node:http2";
 import type { TLSSocket } from "node:tls";
+import { CONNECTION_LIMIT_DEFAULTS } from "../config/connection-limits.js";
+import {
+  closeSessionWhenIdle,
+  closeWhenIdle,
+  guardRequest,
+  HeadDeadline,
+  PeerConnectionCounter,
+  type ConnectionLimits,
+} from "./connection-guard.js";
 import type { AnyRequest, AnyResponse } from "./http-types.js";
 
 /** A request listener usable by node:http and node:http2 servers (what connectNodeAdapter returns). */
@@ -15,10 +27,31 @@ export class ConnectionTracker {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private draining = false;
+  private readonly peers: PeerConnectionCounter;
+  private readonly heads: HeadDeadline;
 
-  /** Follows every socket the server accepts (TLS sockets through secureConnection, plain ones through connection). */
+  /**
+   * @param openEndedPaths request paths ("/package.Service/Method") of client- and bidi-streaming RPCs, whose
+   * request bodies stay open for the stream's life and so get no request timeout.
+   */
+  constructor(
+    readonly limits: ConnectionLimits = CONNECTION_LIMIT_DEFAULTS,
+    private readonly openEndedPaths: ReadonlySet<string> = new Set(),
+  ) {
+    this.peers = new PeerConnectionCounter(limits.maxConnectionsPerPeer);
+    this.heads = new HeadDeadline(limits.headersTimeoutMs);
+  }
+
+  /**
+   * Follows every socket the server accepts (TLS sockets through secureConnection, plain ones through connection);
+   * a TCP connection beyond the per-peer cap is closed before anything else happens to it.
+   */
   trackServer(server: NetServer, event: "connection" | "secureConnection"): void {
+    server.prependListener("connection", (raw: Socket) => {
+      this.peers.admit(raw);
+    });
     server.on(event, (socket: Socket) => {
+      if (socket.destroyed) return;
       this.trackSocket(socket);
       if (event === "secureConnection" && (socket as TLSSocket).alpnProtocol === "h2") this.markHttp2(socket);
     });
@@ -27,14 +60,20 @@ export class ConnectionTracker {
   /** Marks a socket that carries an HTTP/2 session (closed through its session, not as idle HTTP/1.1). */
   markHttp2(socket: Socket): void {
     this.http2Sockets.add(socket);
+    this.heads.stop(socket);
+    socket.setTimeout(0);
   }
 
+  /** Follows a socket; until it is marked HTTP/2 it must send a request head in time and it closes when idle. */
   trackSocket(socket: Socket): void {
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
+    closeWhenIdle(socket, this.limits.idleTimeoutMs);
+    this.heads.start(socket);
   }
 
   trackSession(session: Http2Session): void {
+    closeSessionWhenIdle(session, this.limits.idleTimeoutMs);
     this.sessions.add(session);
     session.once("close", () => this.sessions.delete(session));
     if (this.draining) session.close();
@@ -53,6 +92,12 @@ export class ConnectionTracker {
       };
       res.once("close", finish);
       res.once("finish", finish);
+      guardRequest(req, res, this.limits.requestTimeoutMs, this.openEndedPaths.has((req.url ?? "").split("?")[0]!));
+      if (req.httpVersionMajor === 1) {
+        const socket = req.socket;
+        this.heads.stop(socket);
+        res.once("finish", () => this.heads.start(socket));
+      }
       if (this.draining && req.httpVersionMajor === 1 && !res.headersSent) res.setHeader("connection", "close");
       handler(req, res);
     };

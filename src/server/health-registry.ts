@@ -20,6 +20,8 @@ export interface Readiness {
   readonly checks: Readonly<Record<string, CheckResult>>;
   /** Failing checks scoped to some services (e.g. the signer: only the issuing RPCs suffer). */
   readonly degraded: Readonly<Record<string, CheckResult>>;
+  /** Conditions that do not make the service unready but that an operator should see (e.g. a replay window). */
+  readonly notices: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface ProbeOptions {
@@ -52,6 +54,7 @@ export class HealthRegistry {
   private readonly scopes = new Map<string, readonly string[]>();
   private readonly probes = new Map<string, { probe: () => Promise<void>; timeoutMs: number; timer: NodeJS.Timeout }>();
   private readonly listeners = new Set<() => void>();
+  private readonly noticeSources = new Map<string, () => Readonly<Record<string, string>> | undefined>();
   private readonly onCheckResult: ((name: string, ok: boolean) => void) | undefined;
   private shuttingDown = false;
   private lastState: string;
@@ -93,10 +96,20 @@ export class HealthRegistry {
     await Promise.all([...this.probes.keys()].map((name) => this.runProbe(name)));
   }
 
+  /** Registers a notice shown in /readyz details while `current` returns something (read at each request). */
+  notice(name: string, current: () => Readonly<Record<string, string>> | undefined): void {
+    this.noticeSources.set(name, current);
+  }
+
   readiness(): Readiness {
     const checks = Object.fromEntries(this.results);
     const degraded = Object.fromEntries([...this.results].filter(([name, r]) => !r.ok && this.scopes.has(name)));
-    return { ok: this.passes(""), checks, degraded };
+    const notices: Record<string, Readonly<Record<string, string>>> = {};
+    for (const [name, current] of this.noticeSources) {
+      const value = current();
+      if (value !== undefined) notices[name] = value;
+    }
+    return { ok: this.passes(""), checks, degraded, notices };
   }
 
   /** The state of a known service, or undefined for a service health does not answer for. */

@@ -42,9 +42,10 @@ export function sidecarEndpoint(options: HttpEndpointOptions): (req: AnyRequest,
         return true;
       case "/readyz": {
         const readiness = health.readiness();
-        if (readiness.ok && Object.keys(readiness.degraded).length === 0) sendJson(res, 200, { ok: true });
-        else if (readiness.ok) sendJson(res, 200, { ok: true, degraded: readiness.degraded });
-        else sendJson(res, 503, { ok: false, checks: readiness.checks });
+        const notices = Object.keys(readiness.notices).length === 0 ? {} : { notices: readiness.notices };
+        if (readiness.ok && Object.keys(readiness.degraded).length === 0) sendJson(res, 200, { ok: true, ...notices });
+        else if (readiness.ok) sendJson(res, 200, { ok: true, degraded: readiness.degraded, ...notices });
+        else sendJson(res, 503, { ok: false, checks: readiness.checks, ...notices });
         return true;
       }
       case "/metrics":

@@ -4,6 +4,7 @@ import { createSecureServer, createServer as createH2cServer } from "node:http2"
 import type { Http2SecureServer } from "node:http2";
 import type { Server as NetServer } from "node:net";
 import type { TLSSocket } from "node:tls";
+import type { ConnectionLimits } from "./connection-guard.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { ConnectionTracker, NodeHandler } from "./connection-tracker.js";
 import { sidecarEndpoint } from "./http-endpoints.js";
@@ -18,6 +19,11 @@ export interface TlsMaterial {
   readonly ca?: string | Buffer;
 }
 
+/** The limits node:http2 enforces itself: the TLS handshake deadline and SETTINGS_MAX_CONCURRENT_STREAMS. */
+function http2Limits(limits: ConnectionLimits): { handshakeTimeout: number; settings: { maxConcurrentStreams: number } } {
+  return { handshakeTimeout: limits.handshakeTimeoutMs, settings: { maxConcurrentStreams: limits.maxConcurrentStreams } };
+}
+
 /**
  * The mTLS listener: client certificates required and verified against the client CA, TLS 1.2 minimum, HTTP/2
  * with HTTP/1.1 allowed (gRPC-Web and Connect from HTTP/1.1 clients). A certificate that verifies but names no
@@ -26,7 +32,7 @@ export interface TlsMaterial {
 export function createMtlsListener(tls: TlsMaterial, handler: NodeHandler, tracker: ConnectionTracker, logger: Logger): Http2SecureServer {
   if (tls.ca === undefined) throw new Error("the mtls listener needs a client ca");
   const server = createSecureServer(
-    { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2", allowHTTP1: true },
+    { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2", allowHTTP1: true, ...http2Limits(tracker.limits) },
     tracker.wrap(handler),
   );
   tracker.trackServer(server, "secureConnection");
@@ -39,7 +45,7 @@ export function createMtlsListener(tls: TlsMaterial, handler: NodeHandler, track
 
 /** The browser listener: TLS without client certificates; `handler` is the browser front (browser-http.ts). */
 export function createBrowserListener(tls: TlsMaterial, handler: NodeHandler, tracker: ConnectionTracker): Http2SecureServer {
-  const server = createSecureServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2", allowHTTP1: true }, tracker.wrap(handler));
+  const server = createSecureServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2", allowHTTP1: true, ...http2Limits(tracker.limits) }, tracker.wrap(handler));
   tracker.trackServer(server, "secureConnection");
   server.on("session", (session) => tracker.trackSession(session));
   return server;
@@ -55,7 +61,9 @@ export function createSidecarListener(grpcHandler: NodeHandler, tracker: Connect
     if (!endpoint(req, res)) grpcHandler(req, res);
   });
   const http1 = createHttpServer(handler);
-  const h2c = createH2cServer(handler);
+  http1.headersTimeout = tracker.limits.headersTimeoutMs;
+  http1.requestTimeout = Math.max(tracker.limits.requestTimeoutMs, tracker.limits.headersTimeoutMs);
+  const h2c = createH2cServer({ settings: { maxConcurrentStreams: tracker.limits.maxConcurrentStreams } }, handler);
   h2c.on("session", (session) => tracker.trackSession(session));
   const server = createSniffingServer(http1, h2c, (socket) => tracker.markHttp2(socket));
   tracker.trackServer(server, "connection");

@@ -4,6 +4,11 @@ import { readFile } from "node:fs/promises";
 import type { AddressInfo, Server as NetServer } from "node:net";
 import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { DescService } from "@bufbuild/protobuf";
+import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
+import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
+import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Config } from "../config/types.js";
 import { refusal } from "../domain/errors.js";
 import { browserHttpHandler } from "./browser-http.js";
@@ -16,6 +21,13 @@ import type { HttpEndpointOptions } from "./http-endpoints.js";
 import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, type ServiceRouterOptions } from "./router.js";
 import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
+
+/** Paths of the client- and bidi-streaming RPCs (VerifyStream): their request bodies last as long as the stream. */
+const OPEN_ENDED_PATHS: ReadonlySet<string> = new Set(
+  ([AdminService, AgentRegistryService, VerifierService, Health] as DescService[]).flatMap((svc) =>
+    svc.methods.filter((m) => m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming").map((m) => `/${svc.typeName}/${m.name}`),
+  ),
+);
 
 export interface StartServerOptions extends ServiceRouterOptions {
   /** The issuer JWKS for /.well-known/jwks.json on the sidecar and browser listeners. */
@@ -77,10 +89,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
 
   const listeners: Listener[] = [];
-  const mtlsTracker = new ConnectionTracker();
+  const mtlsTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
   listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls"), mtlsTracker, logger), tracker: mtlsTracker });
   if (options.browser ?? true) {
-    const tracker = new ConnectionTracker();
+    const tracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
     const consoleAssets = config.browser.admin ? ConsoleAssets.load(config.browser.consoleDir) : new ConsoleAssets();
     if (config.browser.admin && !consoleAssets.built) {
       logger.warn({ consoleDir: config.browser.consoleDir }, "the console is not built (npm run build:console): /console/ answers 503");
@@ -94,7 +106,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const server = createBrowserListener(tls, front, tracker);
     listeners.push({ name: "browser", server, tracker });
   }
-  const sidecarTracker = new ConnectionTracker();
+  const sidecarTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
   listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar"), sidecarTracker, endpoints), tracker: sidecarTracker });
 
   const ports = new Map<ListenerKind, number>();

@@ -33,6 +33,7 @@ export interface Metrics {
   readonly trustComputeDurationSeconds: Histogram;
   readonly auditBatchSize: Histogram;
   readonly dependencyUp: Gauge<"dependency">;
+  readonly auditChainBroken: Gauge;
 }
 
 export interface MetricsOptions {
@@ -106,6 +107,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: "agent_identity_dependency_up",
       help: "1 when a dependency check passes, 0 when it fails, by dependency name.",
       labelNames: ["dependency"] as const,
+      registers,
+    }),
+    auditChainBroken: new Gauge({
+      name: "agent_identity_audit_chain_broken",
+      help: "1 when the checkpointer found the audit chain broken since its last checkpoint (it signs nothing more), else 0.",
       registers,
     }),
   };

@@ -13,6 +13,7 @@ import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/chec
 import { createDecisionWriter } from "../../src/domain/audit/decision-writer.js";
 import { buildAuditExport } from "../../src/domain/audit/export.js";
 import { formatExportFile } from "../../src/domain/audit/export-file.js";
+import { parseTrustedKeys } from "../../src/domain/audit/trusted-keys.js";
 import { verifyExport } from "../../src/domain/audit/verify-export.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import type { DomainError } from "../../src/domain/errors.js";
@@ -43,9 +44,15 @@ describe.each(databaseTargets())("audit chain on $name", (target) => {
     await db.dispose();
   });
 
+  const trusted = parseTrustedKeys(signer.jwks);
+  const trustedFile = tempFile("trusted.jwks.json", signer.jwks);
+
+  /** Exports the whole chain and verifies it with a checkpoint of its head signed here (not stored). */
   async function verifyWholeChain(s: SqlStorage): Promise<Awaited<ReturnType<typeof verifyExport>>> {
-    const doc = await buildAuditExport(s.read.audit, { startSeq: 0, endSeq: 0 }, signer.jwks, clock.nowMs());
-    return verifyExport(doc, verifyCheckpointJws);
+    const doc = await buildAuditExport({ reader: s.read.audit }, { startSeq: 0, endSeq: 0 }, signer.jwks, clock.nowMs());
+    const last = doc.events.at(-1)!;
+    const end = { seq: last.seq, hash: last.hash, signature: await signCheckpoint(signer, last.seq, last.hash, clock.nowMs()), createdAtMs: clock.nowMs() };
+    return verifyExport({ ...doc, checkpoints: [...doc.checkpoints, end] }, (jws) => verifyCheckpointJws(jws, trusted));
   }
 
   it(`${CHANGES} concurrent changes from two pools form one unbroken chain`, async () => {
@@ -59,7 +66,7 @@ describe.each(databaseTargets())("audit chain on $name", (target) => {
     await Promise.all(Array.from({ length: CHANGES }, (_, i) => change(i % 2 === 0 ? storage : otherStorage, i)));
     const expected = CHANGES + CHANGES / 10;
     expect(await storage.read.audit.head()).toMatchObject({ seq: expected });
-    expect(await verifyWholeChain(storage)).toEqual({ ok: true, startSeq: 1, endSeq: expected, events: expected, checkpoints: 0 });
+    expect(await verifyWholeChain(storage)).toEqual({ ok: true, startSeq: 1, endSeq: expected, events: expected, checkpoints: 1 });
     const orgs = await db.query<{ n: string }>("SELECT count(*) AS n FROM orgs");
     expect(Number(orgs[0]!.n)).toBe(CHANGES);
   });
@@ -130,11 +137,11 @@ describe.each(databaseTargets())("audit chain on $name", (target) => {
     await checkpointer.stop();
     expect(errors).toEqual([]);
 
-    const doc = await buildAuditExport(storage.read.audit, { startSeq: 100, endSeq: 0 }, signer.jwks, clock.nowMs());
+    const doc = await buildAuditExport({ reader: storage.read.audit }, { startSeq: 100, endSeq: 0 }, signer.jwks, clock.nowMs());
     expect(doc.header.anchorHash).toBe((await storage.read.audit.range(99, 99))[0]!.hash);
     expect(doc.checkpoints.map((c) => c.seq)).toEqual([head.seq, head.seq + 1]);
     const okFile = tempFile("ok.jsonl", formatExportFile(doc));
-    expect(await auditVerify([okFile])).toEqual({
+    expect(await auditVerify(["--jwks", trustedFile, okFile])).toEqual({
       exitCode: 0,
       output: `OK seq 100..${head.seq + 1} (${head.seq - 98} events, 2 signed checkpoints verified)`,
     });
@@ -154,8 +161,8 @@ describe.each(databaseTargets())("audit chain on $name", (target) => {
         ]);
       }
     });
-    const forged = await buildAuditExport(storage.read.audit, { startSeq: 100, endSeq: 0 }, signer.jwks, clock.nowMs());
-    const out = await auditVerify([tempFile("forged.jsonl", formatExportFile(forged))]);
+    const forged = await buildAuditExport({ reader: storage.read.audit }, { startSeq: 100, endSeq: 0 }, signer.jwks, clock.nowMs());
+    const out = await auditVerify(["--jwks", trustedFile, tempFile("forged.jsonl", formatExportFile(forged))]);
     expect(out).toEqual({
       exitCode: 1,
       output: `BROKEN at seq ${head.seq}: signed checkpoint hash differs from the chain's hash at this seq (history rewritten)`,

@@ -5,6 +5,7 @@ import { signerFromPrivateJwk } from "../../src/adapters/signer/file-signer.js";
 import { createP256PrivateJwk } from "../../src/config/dev-keys.js";
 import { signCheckpoint, verifyCheckpointJws } from "../../src/domain/audit/checkpoint-jws.js";
 import { verifyCheckpointJwsWeb } from "../../src/domain/audit/checkpoint-web.js";
+import { parseTrustedKeys } from "../../src/domain/audit/trusted-keys.js";
 import type { Signer } from "../../src/domain/issuer/signer.js";
 import { signJwt } from "../support/jws.js";
 
@@ -41,7 +42,7 @@ describe("verifyCheckpointJwsWeb", () => {
         notAJws: "a.b",
       };
       for (const [name, jws] of Object.entries(cases)) {
-        const node = await outcome(verifyCheckpointJws, jws, jwks);
+        const node = await outcome((t, k) => verifyCheckpointJws(t, parseTrustedKeys(k)).then((s) => s.claims), jws, jwks);
         expect(await outcome(verifyCheckpointJwsWeb, jws, jwks), `${signer.alg} ${name}`).toEqual(node);
       }
       expect(await outcome(verifyCheckpointJwsWeb, valid, jwks)).toEqual({ ok: { seq: 7, hash: HASH, iat: 1_700_000_000 } });

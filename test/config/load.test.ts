@@ -260,7 +260,8 @@ describe("development", () => {
       redisKeyPrefix: "aid:",
     });
     expect(config.verify).toEqual({
-      proofSkewSeconds: 60,
+      proofMaxAgeSeconds: 60,
+      proofFutureSkewSeconds: 5,
       rateLimitPerMinute: 600,
       agentRateLimitPerMinute: 600,
       sessionTtlSeconds: 600,

@@ -102,10 +102,10 @@ describe.each(databaseTargets())("admin CLI failures on $name", (target) => {
     lines[i] = lines[i]!.replace(/"actor":"[^"]*"/, '"actor":"spiffe://agent-identity.local/admin/someone-else"');
     const forged = join(work, "forged.jsonl");
     writeFileSync(forged, `${lines.join("\n")}\n`);
-    const broken = await run("audit", "verify", forged);
+    const broken = await run("audit", "verify", forged, "--jwks", `http://127.0.0.1:${t.app.server.sidecarPort}/.well-known/jwks.json`);
     expect(broken.code).toBe(EXIT.auditBroken);
     expect(oneLine(broken)).toMatch(/^BROKEN at seq 1: /);
-    expect(parsed<{ kind: string }>({ ...(await run("audit", "verify", file, "--json")) }).kind).toBe("ok");
+    expect(parsed<{ kind: string }>({ ...(await run("audit", "verify", file, "--jwks", `http://127.0.0.1:${t.app.server.sidecarPort}/.well-known/jwks.json`, "--json")) }).kind).toBe("ok");
   });
 
   it("refreshes the admin JWT when the server says it expired, and retries the call once", async () => {

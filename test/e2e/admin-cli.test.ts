@@ -103,10 +103,10 @@ describe.each(databaseTargets())("admin CLI walkthrough on $name", (target) => {
     expect(exported.code).toBe(0);
     expect(exported.err).toMatch(/^exporting seq 1\.\.\d+ \(\d+ events\) to /);
     expect(exported.err).toMatch(/exported \d+ events and \d+ signed checkpoints to /);
-    const verified = await run("audit", "verify", exportFile);
+    const verified = await run("audit", "verify", exportFile, "--jwks", `http://127.0.0.1:${t.app.server.sidecarPort}/.well-known/jwks.json`);
     expect(verified).toMatchObject({ code: 0, err: "" });
     expect(verified.out).toMatch(/^OK seq 1\.\.\d+ \(\d+ events, \d+ signed checkpoints verified\)$/);
-    expect(parsed<{ kind: string }>(await run("audit", "verify", exportFile, "--json")).kind).toBe("ok");
+    expect(parsed<{ kind: string }>(await run("audit", "verify", exportFile, "--jwks", `http://127.0.0.1:${t.app.server.sidecarPort}/.well-known/jwks.json`, "--json")).kind).toBe("ok");
 
     const keys = parsed<{ keys: { kid: string; status: string }[] }>(await run("issuer-keys", "list", "--json"));
     expect(keys.keys.map((k) => k.status)).toContain("active");

@@ -1,4 +1,8 @@
-/** End to end: every state change is audited with the admin's identity and request id; ExportAudit -> file -> audit:verify. */
+/**
+ * End to end: every state change is audited with the admin's identity and request id; ExportAudit -> file ->
+ * audit:verify against the service's published JWKS; rows re-chained in the database with their checkpoints
+ * deleted make the checkpointer refuse to sign, raise agent_identity_audit_chain_broken and a /readyz detail.
+ */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,16 +15,23 @@ import { projectRoot } from "../../src/config/project-root.js";
 import { databaseTargets } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { PAYMENTS_MANIFEST, newAgentKey } from "../support/agents.js";
+import { eventually, metricValue, readyz, scrapeMetrics } from "../support/wire.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createSqlStorage } from "../../src/adapters/sql/storage.js";
+import { sealEvents } from "../../src/domain/audit/chain.js";
 
 interface CliResult {
   readonly exitCode: number;
   readonly output: string;
 }
 
-/** Runs the audit:verify CLI (`tsx src/cli/audit-verify.ts <file>`, without the npx wrapper) as a separate process. */
-function auditVerify(file: string): Promise<CliResult> {
+/**
+ * Runs the audit:verify CLI (`tsx src/cli/audit-verify.ts --jwks URL <file>`, without the npx wrapper) as a
+ * separate process, trusting the keys the service publishes at its sidecar's /.well-known/jwks.json.
+ */
+function auditVerify(file: string, jwks: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "src/cli/audit-verify.ts", file], { cwd: projectRoot(), timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--import", "tsx", "src/cli/audit-verify.ts", "--jwks", jwks, file], { cwd: projectRoot(), timeout: 60_000 }, (error, stdout, stderr) => {
       const exitCode = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
       resolve({ exitCode, output: `${stdout}${stderr}` });
     });
@@ -31,12 +42,14 @@ describe.each(databaseTargets())("audit log end to end on $name", (target) => {
   let t: TestApp;
   let admin: Awaited<ReturnType<TestApp["adminClients"]>>;
   let dir: string;
+  let jwksUrl: string;
 
   beforeAll(async () => {
     // A checkpoint every second, so an export carries signed checkpoints.
     t = await startTestApp({ database: target, env: { AUDIT_CHECKPOINT_INTERVAL_SECONDS: "1" } });
     admin = await t.adminClients();
     dir = mkdtempSync(join(tmpdir(), "aid-audit-e2e-"));
+    jwksUrl = `http://127.0.0.1:${t.app.server.sidecarPort}/.well-known/jwks.json`;
   });
   afterAll(async () => {
     await t?.close();
@@ -132,7 +145,7 @@ describe.each(databaseTargets())("audit log end to end on $name", (target) => {
     const lines = messages.map((m) => JSON.stringify(toJson(ExportAuditResponseSchema, m)));
     const good = join(dir, "export.jsonl");
     writeFileSync(good, `${lines.join("\n")}\n`);
-    const ok = await auditVerify(good);
+    const ok = await auditVerify(good, jwksUrl);
     expect(ok.output).toMatch(/^OK seq 1\.\.\d+ \(\d+ events, [1-9]\d* signed checkpoints verified\)/);
     expect(ok.exitCode).toBe(0);
 
@@ -146,7 +159,7 @@ describe.each(databaseTargets())("audit log end to end on $name", (target) => {
     const flippedFile = join(dir, "flipped.jsonl");
     writeFileSync(flippedFile, `${flipped.join("\n")}\n`);
     expect(readFileSync(flippedFile).length).toBe(readFileSync(good).length);
-    const broken = await auditVerify(flippedFile);
+    const broken = await auditVerify(flippedFile, jwksUrl);
     expect(broken.exitCode).not.toBe(0);
     expect(broken.output).toContain("BROKEN at seq 5");
 
@@ -159,16 +172,55 @@ describe.each(databaseTargets())("audit log end to end on $name", (target) => {
     expect(header.case === "header" ? header.value.anchorHash : undefined).toBe(hashOf9[0]);
     const partialFile = join(dir, "partial.jsonl");
     writeFileSync(partialFile, partial.map((m) => `${JSON.stringify(toJson(ExportAuditResponseSchema, m))}\n`).join(""));
-    const partialOk = await auditVerify(partialFile);
-    expect(partialOk.output).toMatch(/^OK seq 10\.\.40 \(31 events/);
+    const partialOk = await auditVerify(partialFile, jwksUrl);
+    // The range ends at the first signed checkpoint at or after the requested end.
+    const partialEnd = Number(/^OK seq 10\.\.(\d+) /.exec(partialOk.output)?.[1]);
+    expect(partialEnd).toBeGreaterThanOrEqual(40);
+    expect(partial.filter((m) => m.item.case === "event")).toHaveLength(partialEnd - 9);
     expect(partialOk.exitCode).toBe(0);
 
     // Event seq 7 removed.
     const lineOf7 = lines.findIndex((l) => l.includes('"seq":"7"') && l.startsWith('{"event"'));
     const removedFile = join(dir, "removed.jsonl");
     writeFileSync(removedFile, `${lines.filter((_, i) => i !== lineOf7).join("\n")}\n`);
-    const removed = await auditVerify(removedFile);
+    const removed = await auditVerify(removedFile, jwksUrl);
     expect(removed.exitCode).not.toBe(0);
     expect(removed.output).toContain("BROKEN at seq 7");
+  });
+
+  // The harness holds a handle on real Postgres only (PGlite runs inside the app); test/audit/checkpointer-break covers both.
+  it.runIf(target.name === "postgres")("rows re-chained directly in Postgres with their checkpoints deleted: the checkpointer refuses to sign and alerts", async () => {
+    const db = t.database!;
+    // An export signs the head first, so the checkpointer has checked and signed the chain up to here.
+    for await (const _ of admin.admin.exportAudit({ startSeq: 1n, endSeq: 1n })) void _;
+    const audit = createSqlStorage(db).read.audit;
+    const head = (await audit.head())!;
+    // A database writer changes event 3, re-seals every later event and deletes every checkpoint.
+    const events = await audit.range(2, head.seq);
+    const resealed = sealEvents(events[0], events.slice(1).map((e, i) => (i === 0 ? { ...e, actor: "spiffe://t/intruder" } : e)));
+    await db.transaction(async (tx) => {
+      for (const e of resealed) {
+        await tx.query("UPDATE audit_events SET actor = $2, canonical = $3, prev_hash = $4, hash = $5 WHERE seq = $1", [
+          e.seq,
+          e.actor,
+          Buffer.from(e.canonical),
+          e.prevHash,
+          e.hash,
+        ]);
+      }
+      await tx.query("DELETE FROM audit_checkpoints");
+    });
+    await admin.admin.createOrg({ name: "After the forgery" });
+    // The next export asks the checkpointer to sign the forged head: it refuses, and the export with it.
+    const refused = await (async () => {
+      for await (const _ of admin.admin.exportAudit({})) void _;
+    })().catch((e: unknown) => e);
+    expect(ConnectError.from(refused).code).toBe(Code.Unavailable);
+    await eventually(async () => metricValue(await scrapeMetrics(t), "agent_identity_audit_chain_broken") === 1, "chain broken alert");
+    const ready = await readyz(t);
+    expect(ready.body).toContain("audit_chain");
+    expect(ready.body).toContain("audit chain broken: the checkpoint at seq");
+    const rows = await db.query<{ n: string }>("SELECT count(*) AS n FROM audit_checkpoints");
+    expect(Number(rows[0]!.n)).toBe(0);
   });
 });

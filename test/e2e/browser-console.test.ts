@@ -162,7 +162,7 @@ describe.skipIf(!run)(`operator console in headless Chromium (${CHROMIUM_PATH})`
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export-link").click()]);
     const file = join(ARTIFACT_DIR, "audit-export.jsonl");
     await download.saveAs(file);
-    expect((await auditVerify([file])).exitCode).toBe(0);
+    expect((await auditVerify(["--jwks", `http://127.0.0.1:${t.app.server.sidecarPort}/.well-known/jwks.json`, file])).exitCode).toBe(0);
     // A tampered file is caught in the page, naming the broken link.
     const tampered = readFileSync(file, "utf8").replace("key leaked in a console e2e test", "nothing to see here");
     writeFileSync(join(ARTIFACT_DIR, "audit-export-tampered.jsonl"), tampered);

@@ -133,11 +133,16 @@ describe.each(targets)("Verify decisions on $name", ({ database, redis }) => {
     expect(metricValue(await scrapeMetrics(t), "agent_identity_replay_denials_total")).toBe(before + 2);
 
     const nowS = Math.floor(clock.nowMs() / 1000);
-    const skew = t.config.verify.proofSkewSeconds;
-    const old = await proofFor(a.key, rp, a.credential, {}, { iatSeconds: nowS - skew - 5 });
+    const { proofMaxAgeSeconds: maxAge, proofFutureSkewSeconds: ahead } = t.config.verify;
+    const old = await proofFor(a.key, rp, a.credential, {}, { iatSeconds: nowS - maxAge - 1 });
     expect(await reasonOf(verifyRequest(cred, old))).toBe("stale_proof");
-    const future = await proofFor(a.key, rp, a.credential, {}, { iatSeconds: nowS + skew + 5 });
+    const oldest = await proofFor(a.key, rp, a.credential, {}, { iatSeconds: nowS - maxAge + 1 });
+    expect(await reasonOf(verifyRequest(cred, oldest))).toBe("verified");
+    // The two tolerances differ: far less is accepted ahead of the service's clock than behind it.
+    const future = await proofFor(a.key, rp, a.credential, {}, { iatSeconds: nowS + ahead + 1 });
     expect(await reasonOf(verifyRequest(cred, future))).toBe("stale_proof");
+    const ahead1 = await proofFor(a.key, rp, a.credential, {}, { iatSeconds: nowS + ahead });
+    expect(await reasonOf(verifyRequest(cred, ahead1))).toBe("verified");
   });
 
   it("refuses scopes and operations not granted", async () => {

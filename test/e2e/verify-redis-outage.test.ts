@@ -58,8 +58,8 @@ describe.skipIf(!redisServerAvailable())("Redis outage (own redis-server child o
     await eventually(async () => (await codeOf(sendFresh())) === "ok", "Verify answers decisions again");
     await eventually(async () => (await readyz(t)).status === 200, "/readyz 200 again");
     expect(metricValue(await scrapeMetrics(t), "agent_identity_dependency_up", { dependency: "redis" })).toBe(1);
-    // The store came back empty: proofs from before the new epoch plus the skew are refused; later ones pass.
-    clock.advance((t.config.verify.proofSkewSeconds + 2) * 1000);
+    // The store came back empty: proofs dated up to the new epoch plus the future skew are refused; later ones pass.
+    clock.advance((t.config.verify.proofFutureSkewSeconds + 2) * 1000);
     expect((await sendFresh()).reasonCode).toBe("verified");
   });
 

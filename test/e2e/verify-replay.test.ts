@@ -1,4 +1,4 @@
-// End to end over real mTLS: one proof verified once (50 concurrent sends, one app and two replicas), store restarts, lost invalidations.
+// End to end over real mTLS: one proof verified once (50 concurrent sends, one app and two replicas), store and service restarts, lost invalidations.
 import { deleteKeysWithPrefix } from "../../src/adapters/redis/keyspace.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +10,7 @@ import type { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js"
 import { ManualClock } from "../../src/domain/clock.js";
 import { proofFor, registerAgent, verifyRequest, type RegisteredAgent } from "../support/agents.js";
 import { LocalRedisServer, redisServerAvailable } from "../support/redis-server.js";
-import { eventually } from "../support/wire.js";
+import { eventually, readyz } from "../support/wire.js";
 import { startTestApp, testMaterial, type TestApp } from "../support/app-harness.js";
 import { databaseTargets, postgresOnlyTarget, redisTarget, type RedisTarget } from "../support/databases.js";
 
@@ -50,7 +50,7 @@ describe.each(stores)("one app, $name replay store", ({ redis }) => {
     expect(counts).toEqual({ verified: 1, nonce_replay: 49 });
   });
 
-  it.skipIf(redis === undefined)("Redis emptied between two sends of the same proof: the second is refused", async () => {
+  it.skipIf(redis === undefined)("Redis emptied: a proof from before is refused, fresh proofs verify after the future skew", async () => {
     const r = redis!;
     const rp = t.material.clients.relyingParty.identity;
     const a = await registerAgent(t, { clock });
@@ -58,24 +58,40 @@ describe.each(stores)("one app, $name replay store", ({ redis }) => {
     const verifier = t.verifier();
     expect((await verifier.verify(verifyRequest({ credential: a.credential }, proof))).reasonCode).toBe("verified");
     expect(t.config.storage.redisKeyPrefix).toBe(r.prefix);
+    expect(noticeOf(await readyz(t))).toBeUndefined();
     expect(await deleteKeysWithPrefix(r.url, t.config.storage.redisKeyPrefix)).toBeGreaterThan(0);
+    const flushedAt = clock.nowMs();
 
     const again = await verifier.verify(verifyRequest({ credential: a.credential }, proof));
     expect(again.valid).toBe(false);
-    expect(["stale_proof", "nonce_replay"]).toContain(again.reasonCode);
-    // epoch.ts: proofs made before the new epoch plus the skew are refused, fresh ones too for one window...
-    const fresh = await proofFor(a.key, rp, a.credential);
-    expect((await verifier.verify(verifyRequest({ credential: a.credential }, fresh))).reasonCode).toBe("stale_proof");
-    // ...and once the window has passed, fresh proofs verify again while the old one stays refused.
-    clock.advance((t.config.verify.proofSkewSeconds + 2) * 1000);
+    expect(again.reasonCode).toBe("stale_proof");
+    // /readyz names the window's end at once (still ready: it lasts seconds).
+    const ready = await readyz(t);
+    expect(ready.status).toBe(200);
+    const until = Date.parse(noticeOf(ready)!.refuses_proofs_dated_until!);
+    const skewMs = t.config.verify.proofFutureSkewSeconds * 1000;
+    expect(until).toBe(flushedAt + skewMs);
+    // A proof made inside the window (dated up to the restart plus the future skew) is refused as well...
+    const early = await proofFor(a.key, rp, a.credential);
+    expect((await verifier.verify(verifyRequest({ credential: a.credential }, early))).reasonCode).toBe("stale_proof");
+    // ...and one made just after the future skew verifies, while the proof from before the restart stays refused
+    // (it is well within its 60 s max age).
+    clock.advance(skewMs + 1000);
     const later = await proofFor(a.key, rp, a.credential);
     expect((await verifier.verify(verifyRequest({ credential: a.credential }, later))).reasonCode).toBe("verified");
-    expect((await verifier.verify(verifyRequest({ credential: a.credential }, proof))).valid).toBe(false);
+    expect((await verifier.verify(verifyRequest({ credential: a.credential }, proof))).reasonCode).toBe("stale_proof");
+    expect(noticeOf(await readyz(t))).toBeUndefined();
   });
 });
 
+/** The replay-window notice in a /readyz body, if any. */
+function noticeOf(res: { body: string }): Record<string, string> | undefined {
+  const body = JSON.parse(res.body) as { notices?: Record<string, Record<string, string>> };
+  return body.notices?.replay_restart_window;
+}
+
 describe("embedded process restarted on the same PGlite data directory", () => {
-  it("refuses a proof consumed before the restart, accepts fresh proofs after one window", async () => {
+  it("verifies a fresh proof at once and still refuses the proof consumed before the restart", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aid-pglite-"));
     const material = await testMaterial();
     const clock = new ManualClock(Date.now());
@@ -91,17 +107,51 @@ describe("embedded process restarted on the same PGlite data directory", () => {
       await first.close();
       first = undefined;
 
-      clock.advance(1_000);
       second = await startTestApp({ database: pglite, material, clock, env });
-      const replay = await second.verifier().verify(verifyRequest({ credential: a.credential }, proof));
-      expect(replay.valid).toBe(false);
-      expect(replay.reasonCode).toBe("stale_proof");
-      clock.advance((second.config.verify.proofSkewSeconds + 2) * 1000);
+      // No clock movement: the restart opened no window.
       const fresh = await proofFor(a.key, rp, a.credential);
       expect((await second.verifier().verify(verifyRequest({ credential: a.credential }, fresh))).reasonCode).toBe("verified");
+      const replay = await second.verifier().verify(verifyRequest({ credential: a.credential }, proof));
+      expect(replay.valid).toBe(false);
+      expect(replay.reasonCode).toBe("nonce_replay");
+      expect(noticeOf(await readyz(second))).toBeUndefined();
     } finally {
       await first?.close();
       await second?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(join(material.dir, ".."), { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(sharedRedis === undefined)("service restarted while Redis kept its data", () => {
+  it("opens no window: a fresh proof verifies at once, the old one is a replay, /readyz has no notice", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aid-pglite-"));
+    const material = await testMaterial();
+    const clock = new ManualClock(Date.now());
+    const env = { PGLITE_DATA_DIR: join(dataDir, "db") };
+    const kept = redisTarget()!;
+    let first: TestApp | undefined;
+    let second: TestApp | undefined;
+    try {
+      first = await startTestApp({ database: pglite, redis: kept, material, clock, env });
+      const rp = material.clients.relyingParty.identity;
+      const a = await registerAgent(first, { clock });
+      const proof = await proofFor(a.key, rp, a.credential);
+      expect((await first.verifier().verify(verifyRequest({ credential: a.credential }, proof))).reasonCode).toBe("verified");
+      await first.close();
+      first = undefined;
+
+      second = await startTestApp({ database: pglite, redis: kept, material, clock, env });
+      const fresh = await proofFor(a.key, rp, a.credential);
+      expect((await second.verifier().verify(verifyRequest({ credential: a.credential }, fresh))).reasonCode).toBe("verified");
+      expect((await second.verifier().verify(verifyRequest({ credential: a.credential }, proof))).reasonCode).toBe("nonce_replay");
+      await second.app.health.checkNow();
+      expect(noticeOf(await readyz(second))).toBeUndefined();
+    } finally {
+      await first?.close();
+      await second?.close();
+      await kept.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(join(material.dir, ".."), { recursive: true, force: true });
     }

@@ -42,8 +42,8 @@ async function registerClaims(key: AgentKey, overrides: Record<string, unknown> 
   return { op: "agent.register", aud: AUD, org_id: ORG, jkt: await jwkThumbprint(key.jwk as JWK), iat: NOW / 1000, ...overrides };
 }
 
-const register: PossessionExpectation = { op: "agent.register", audience: AUD, orgId: ORG, nowMs: NOW, skewSeconds: 60 };
-const rotate: PossessionExpectation = { op: "agent.rotate_key", audience: AUD, agentId: AGENT, nowMs: NOW, skewSeconds: 60 };
+const register: PossessionExpectation = { op: "agent.register", audience: AUD, orgId: ORG, nowMs: NOW, maxAgeSeconds: 60, futureSkewSeconds: 5 };
+const rotate: PossessionExpectation = { op: "agent.rotate_key", audience: AUD, agentId: AGENT, nowMs: NOW, maxAgeSeconds: 60, futureSkewSeconds: 5 };
 
 async function refusal(jws: string, jwk: AgentPublicJwk, expected: PossessionExpectation): Promise<string> {
   const error = await verifyPossessionProof(jws, jwk, expected).then(
@@ -90,10 +90,12 @@ describe("verifyPossessionProof", () => {
     const key = agentKey("ed25519");
     const stale = await proof(key, await registerClaims(key, { iat: NOW / 1000 - 61 }));
     expect(await refusal(stale, key.jwk, register)).toBe("stale: iat is more than 60s old");
-    const future = await proof(key, await registerClaims(key, { iat: NOW / 1000 + 61 }));
-    expect(await refusal(future, key.jwk, register)).toBe("iat is more than 60s in the future");
+    const future = await proof(key, await registerClaims(key, { iat: NOW / 1000 + 6 }));
+    expect(await refusal(future, key.jwk, register)).toBe("iat is more than 5s in the future");
     const edge = await proof(key, await registerClaims(key, { iat: NOW / 1000 - 60 }));
     await expect(verifyPossessionProof(edge, key.jwk, register)).resolves.toBeDefined();
+    const aheadEdge = await proof(key, await registerClaims(key, { iat: NOW / 1000 + 5 }));
+    await expect(verifyPossessionProof(aheadEdge, key.jwk, register)).resolves.toBeDefined();
   });
 
   it("refuses the wrong audience", async () => {

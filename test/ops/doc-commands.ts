@@ -88,7 +88,7 @@ export const COVERAGE: readonly Coverage[] = [
   { pattern: /^docker build -f infra\/Dockerfile -t agent-identity \.$/, how: "external", by: "test/ops/compose-consistency.test.ts", mentions: "infra/Dockerfile", why: "no Docker engine here" },
   { pattern: /^kubectl rollout undo$/, how: "external", by: "test/ops/k8s-manifests.test.ts", mentions: "Deployment", why: "no cluster here" },
   { pattern: /^(kubectl|kustomize|cd infra\/k8s && kustomize)\b/, how: "external", by: "test/ops/k8s-manifests.test.ts", mentions: "create secret", why: "no Kubernetes cluster here" },
-  { pattern: /^npm ci( &&|;) npm run build$/, how: "test", by: "test/ops/production-build.test.ts", mentions: '"build"' },
+  { pattern: /^npm ci( &&|;) npm run build$/, how: "test", by: "test/ops/production-build.test.ts", mentions: "ensureBuild" },
   { pattern: /^set -a; \. \.\/\.env; set \+a$/, how: "run", by: RUN },
   { pattern: /^(npm run start:prod|node dist\/src\/main\.js)$/, how: "test", by: "test/ops/production-build.test.ts", mentions: "start:prod" },
   { pattern: /^\$env:(DATABASE_URL|REDIS_URL|ISSUER_PRIVATE_JWK_FILE) = /, how: "external", by: "test/ops/production-build.test.ts", mentions: "DATABASE_URL", why: "PowerShell twin of the sh start" },
@@ -107,13 +107,15 @@ export const COVERAGE: readonly Coverage[] = [
   { pattern: /^ADMIN_API_KEY="\$\(cat certs\/dev\/admin-api-key\)" npm run test:integration$/, how: "run", by: RUN },
   { pattern: /^ADMIN_API_KEY=\.\.\. PILOT_ADDR=.* npm run test:integration$/, how: "run", by: RUN, why: "the same run with a deployment's variables" },
   { pattern: /^buf curl \.\.\. AdminService\/ExchangeToken$/, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "token_exchange", why: "the smoke's token_exchange step makes that call" },
-  { pattern: /^npm run audit:verify -- <file>$/, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "audit-verify.ts" },
   { pattern: /^npm run bench$/, how: "test", by: "test/ops/bench.test.ts", mentions: "bench" },
+  { pattern: /^npm run audit:verify -- --jwks /, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "--jwks", why: "the kept export checked offline against the issuer keys, as the guide says" },
+  { pattern: /^npm run build$/, how: "test", by: "test/ops/production-build.test.ts", mentions: "ensureBuild" },
+  { pattern: /^(node:http2|node --cpu-prof)$/, how: "external", by: "test/ops/doc-commands.ts", mentions: "a tool named in prose", why: "named in prose (the bench's load generator, BENCH_CPU_PROFILE_DIR); not commands to run" },
   // 6./13. Alerts
   { pattern: /^promtool (check|test) rules infra\/prometheus-alerts(\.test)?\.yml$/, how: "test", by: "test/ops/promtool.test.ts", mentions: "prometheus-alerts" },
   { pattern: /^apt-get install prometheus$/, how: "test", by: ".ci/run", mentions: "apt-get install", why: "CI installs promtool that way" },
   // 9. Rollback (backup and restore: issue 12 item 4 rewrites and tests this part)
-  { pattern: /^(pg_dump -Fc -d|createdb -h|pg_restore -d)/, how: "external", by: "docs/operations.md", mentions: "pg_restore", why: "needs a database server of your own; backup/restore is proven by the restore test of issue 12 item 4" },
+  { pattern: /^(pg_dump -Fc --no-owner --no-privileges -d|createdb -h .* --owner=agent_identity|psql -h db\.internal -U postgres -d agent_identity_restored|pg_restore -h db\.internal -U postgres -d agent_identity_restored --no-owner --no-privileges --role=agent_identity|pg_restore --no-owner --no-privileges --role$)/, how: "test", by: "test/ops/backup-restore.test.ts", mentions: "--role=", why: "the same dump, database owned by the role, restore with --no-owner --no-privileges --role and owner check, on a fresh role and databases of the test's own" },
   { pattern: /^SELECT version, compatible_with FROM schema_migrations ORDER BY version$/, how: "run", by: RUN },
   // 10. Emergency issuer revoke
   { pattern: /^DATABASE_URL=postgres:\/\/\.\.\. REDIS_URL=redis:\/\/\.\.\. REDIS_KEY_PREFIX=aid: npm run issuer:revoke -- (--list|<kid>)$/, how: "test", by: "test/ops/issuer-revoke.test.ts", mentions: "revokeIssuerKey" },

@@ -48,8 +48,9 @@ describe("pilot:smoke against the embedded service", () => {
     expect(steps.revoke!.reason_code).toBe("revoked");
     expect(steps.audit_export!.chain).toBe("verified");
 
-    // The kept export is what `npm run audit:verify` checks.
-    const verify = await runChild(TSX, ["src/cli/audit-verify.ts", exportFile], {});
+    // The kept export is what `npm run audit:verify` checks, against the keys the service publishes.
+    const jwks = `http://127.0.0.1:${t.app.server.sidecarPort}/.well-known/jwks.json`;
+    const verify = await runChild(TSX, ["src/cli/audit-verify.ts", "--jwks", jwks, exportFile], {});
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/^OK seq \d+\.\.\d+/);
     expect(readFileSync(exportFile, "utf8")).toContain(report.org_id as string);

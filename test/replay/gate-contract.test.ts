@@ -1,15 +1,18 @@
-/** One contract suite for the replay gate: memory always, Redis when TEST_REDIS_URL is set (required in CI). */
+/** One contract suite for the replay gate: memory and memory + SQL ledger (PGlite; Postgres with TEST_DATABASE_URL), Redis with TEST_REDIS_URL (both required in CI). */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { ManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { nonceTtlMsFor, type AdmitRequest, type ReplayStore as ReplayGate } from "../../src/domain/verify/index.js";
 import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
+import { SqlReplayLedger } from "../../src/adapters/sql/replay-ledger.js";
 import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
 import { createRedis, waitForRedis } from "../../src/adapters/redis/connection.js";
-import { adapterRun, redisTarget, runsEmbedded } from "../support/databases.js";
+import { adapterRun, databaseTargets, redisTarget, runsEmbedded, type DatabaseTarget, type TestDatabase } from "../support/databases.js";
 
-const SKEW_MS = 60_000;
+/** The default window: 60 s max age, 5 s future skew; the restart window (epoch grace) is the future skew. */
+const WINDOW = { maxAgeSeconds: 60, futureSkewSeconds: 5 };
+const GRACE_MS = WINDOW.futureSkewSeconds * 1000;
 
 interface OpenGate {
   readonly gate: ReplayGate;
@@ -69,7 +72,39 @@ function redisGateTarget(): Target | undefined {
   };
 }
 
-const targets = [runsEmbedded() ? memoryTarget() : undefined, redisGateTarget()].filter((t): t is Target => t !== undefined);
+/** The development store: the memory gate whose nonces and epoch live in the embedded database. */
+function sqlLedgerTarget(database: DatabaseTarget): Target {
+  let shared: Promise<TestDatabase> | undefined;
+  const empty = async (db: TestDatabase) => {
+    await db.query("DELETE FROM embedded_replay_nonces");
+    await db.query("DELETE FROM embedded_replay_epoch");
+  };
+  return {
+    name: `memory + SQL ledger on ${database.name}`,
+    async open(clock) {
+      // One database for the suite (opening one takes seconds); each test starts from empty tables.
+      const db = await (shared ??= database.open());
+      await empty(db);
+      let gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
+      return {
+        get gate() {
+          return gate;
+        },
+        async restartEmpty() {
+          await empty(db);
+          gate = new MemoryReplayGate(clock, new SqlReplayLedger(db));
+        },
+      };
+    },
+    async close() {
+      if (shared !== undefined) await (await shared).dispose();
+    },
+  };
+}
+
+// On Postgres (TEST_DATABASE_URL) the ledger's INSERT ... ON CONFLICT decides concurrent admits of one nonce
+// across pooled connections, as it would for development processes sharing DATABASE_URL without Redis.
+const targets = [runsEmbedded() ? memoryTarget() : undefined, ...databaseTargets().map(sqlLedgerTarget), redisGateTarget()].filter((t): t is Target => t !== undefined);
 
 let jtiCounter = 0;
 function jti(): string {
@@ -89,9 +124,9 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
       agentStateVersion: 1,
       callerLimitPerMinute: 1000,
       agentLimitPerMinute: 1000,
-      nonceTtlMs: nonceTtlMsFor(SKEW_MS / 1000),
+      nonceTtlMs: nonceTtlMsFor(WINDOW.maxAgeSeconds, WINDOW.futureSkewSeconds),
       proofIatMs: clock.nowMs(),
-      epochGraceMs: SKEW_MS,
+      epochGraceMs: GRACE_MS,
       nowMs: clock.nowMs(),
       ...overrides,
     };
@@ -100,7 +135,7 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
   /** Starts the store's epoch and moves past its grace window, with the agent at version 1. */
   async function warm(): Promise<void> {
     await store.gate.admit(request({ agentId: "agt_warmup" }));
-    clock.advance(SKEW_MS + 1000);
+    clock.advance(GRACE_MS + 1000);
     await store.gate.setAgentVersion(agentId, 1);
   }
 
@@ -166,7 +201,7 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
     expect((await store.gate.admit({ ...r, agentStateVersion: 1 })).outcome).toBe("admitted");
   });
 
-  it("refuses a proof seen before the store restarted empty, and fresh proofs once the window passed", async () => {
+  it("refuses a proof seen before the store restarted empty, and fresh proofs for the future skew only", async () => {
     const r = request();
     expect((await store.gate.admit(r)).outcome).toBe("admitted");
     await store.restartEmpty();
@@ -175,15 +210,17 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
     expect(await store.gate.admit({ ...r, nowMs: clock.nowMs() })).toEqual({ outcome: "before_epoch" });
     // A proof made right after the restart is still inside the window and refused as well.
     expect(await store.gate.admit(request())).toEqual({ outcome: "before_epoch" });
-    clock.advance(SKEW_MS + 1000);
+    clock.advance(GRACE_MS + 1000);
     expect((await store.gate.admit(request())).outcome).toBe("admitted");
+    // The proof from before the restart, still within its max age, stays refused.
+    expect(await store.gate.admit({ ...r, nowMs: clock.nowMs() })).toEqual({ outcome: "before_epoch" });
   });
 
   it("initEpoch keeps an existing epoch, and sets one on an emptied store", async () => {
     const existing = await store.gate.initEpoch(clock.nowMs() - 3_600_000);
     expect(existing).toBeGreaterThan(clock.nowMs() - 3_600_000);
     await store.restartEmpty();
-    const past = clock.nowMs() - 3 * SKEW_MS;
+    const past = clock.nowMs() - nonceTtlMsFor(WINDOW.maxAgeSeconds, WINDOW.futureSkewSeconds) - GRACE_MS;
     expect(await store.gate.initEpoch(past)).toBe(past);
     await store.gate.setAgentVersion(agentId, 1);
     // With the epoch in the past (a clean start), a fresh proof passes at once.

@@ -20,7 +20,7 @@ export class Replica {
     this.expectingExit = false;
     const child = spawn(process.execPath, [MAIN], { cwd: REPO_ROOT, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
-    const keep = (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000));
+    const keep = (d: Buffer) => (this.output = (this.output + d.toString()).slice(-400_000));
     child.stdout!.on("data", keep);
     child.stderr!.on("data", keep);
     child.on("exit", (code, signal) => {
@@ -56,6 +56,14 @@ export class Replica {
   rssMiB(): number {
     const status = readFileSync(`/proc/${this.child!.pid}/status`, "utf8");
     return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+  }
+
+  /** V8 heap in use in MiB, from the replica's own /metrics (nodejs_heap_size_used_bytes). */
+  async heapUsedMiB(): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.ports.sidecar}/metrics`)).text();
+    const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
+    if (m === null) throw new Error("nodejs_heap_size_used_bytes not exported");
+    return Number(m[1]) / 1048576;
   }
 
   /** Sends `signal` and waits for the exit; returns the exit code (null after SIGKILL). */

@@ -7,7 +7,8 @@
  * verifies), /readyz truthful, memory back to its baseline.
  */
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { calculateJwkThumbprint } from "jose";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportAndVerify } from "../../src/cli/pilot/audit-export.js";
@@ -15,6 +16,7 @@ import type { DevMaterial } from "../../src/config/dev-material.js";
 import { ensureBuild } from "../ops/support.js";
 import { testMaterial } from "../support/app-harness.js";
 import { freePort, LocalRedisServer, redisServerAvailable } from "../support/redis-server.js";
+import { guardClientSessionsAgainstGoawayCrash } from "../support/goaway-guard.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { PostgresCluster, postgresBinDir } from "./postgres-cluster.js";
 import { Replica } from "./replica.js";
@@ -43,6 +45,8 @@ describe.skipIf(!available && process.env.CI !== "true")("fault soak (needs Post
   const faults: { name: string; from: number; to: number; affects: string[] }[] = [];
 
   beforeAll(async () => {
+    // Replicas restart under the traffic's clients: see the guard's note (a client library bug, not the service's).
+    guardClientSessionsAgainstGoawayCrash();
     ensureBuild();
     material = await testMaterial();
     pgCluster = await PostgresCluster.create(await freePort());
@@ -104,8 +108,12 @@ describe.skipIf(!available && process.env.CI !== "true")("fault soak (needs Post
 
   it("holds under Redis, Postgres and process faults", { timeout: 900_000 }, async () => {
     traffic.start();
-    await sleep(4_000);
+    await sleep(SETTLE_MS);
+    traffic.pause();
+    await sleep(SETTLE_MS);
     const baselineRss = Object.fromEntries(replicas.map((r) => [r.name, r.rssMiB()]));
+    const baselineHeap = Object.fromEntries(await Promise.all(replicas.map(async (r) => [r.name, await r.heapUsedMiB()] as const)));
+    traffic.resume();
     const [a, b] = replicas as [Replica, Replica];
 
     await fault("redis restarted empty", ["a", "b"], async () => {
@@ -130,7 +138,12 @@ describe.skipIf(!available && process.env.CI !== "true")("fault soak (needs Post
         await sleep(1_000);
       }
     });
+    // Memory after the dependency faults, once the traffic has been idle for a while: back near the baseline.
+    traffic.pause();
+    await sleep(SETTLE_MS);
     const rssAfterFaults = Object.fromEntries(replicas.map((r) => [r.name, r.rssMiB()]));
+    const heapAfterFaults = Object.fromEntries(await Promise.all(replicas.map(async (r) => [r.name, await r.heapUsedMiB()] as const)));
+    traffic.resume();
     await fault("replica b SIGTERM", ["b"], async () => {
       expect(await b.stop("SIGTERM")).toBe(0);
       await b.start();
@@ -142,17 +155,34 @@ describe.skipIf(!available && process.env.CI !== "true")("fault soak (needs Post
     await traffic.stop();
 
     const verdicts = checkSoak(traffic, faults);
-    console.log(JSON.stringify({ soak: { ...verdicts.figures, baselineRss, rssAfterFaults } }));
+    console.log(JSON.stringify({ soak: { ...verdicts.figures, baselineRss, rssAfterFaults, baselineHeap, heapAfterFaults } }));
     expect(replicas.flatMap((r) => r.crashes)).toEqual([]);
+    // Faults answer UNAVAILABLE (or a decision), never INTERNAL: show the replicas' error lines if they did.
+    const internal = Object.keys(verdicts.figures.outcomes).filter((o) => /Internal|Unknown/.test(o));
+    const registryInternal = traffic.registry.filter((r) => /Internal|Unknown/.test(r.outcome));
+    if (internal.length + registryInternal.length > 0) {
+      console.log(replicas.map((r) => r.output.split("\n").filter((l) => l.includes('"level":50')).slice(-10).join("\n")).join("\n"));
+    }
+    expect(internal).toEqual([]);
+    expect(registryInternal).toEqual([]);
     expect(verdicts.revokedButVerified).toEqual([]);
     expect(verdicts.acceptedTwice).toEqual([]);
     expect(verdicts.readyzLies).toEqual([]);
-    for (const r of replicas) expect(rssAfterFaults[r.name]!).toBeLessThan(baselineRss[r.name]! * 1.5 + 64);
+    // Memory: the live heap comes back near its baseline once the faults are over; the process keeps some of the
+    // pages it grew into (V8 returns them lazily), so RSS is only held to a bound.
+    for (const r of replicas) {
+      expect(heapAfterFaults[r.name]!).toBeLessThan(baselineHeap[r.name]! * 1.5 + 32);
+      expect(rssAfterFaults[r.name]!).toBeLessThan(baselineRss[r.name]! * 3);
+    }
 
     // Every `verified` a client saw is in the chain by its decision id, and the chain verifies.
     const admin = traffic.exportClient();
     const head = (await admin.listAuditEvents({ pageSize: 1 })).events[0]!;
-    const exported = await exportAndVerify(admin, 1n, head.seq);
+    // Against the operator's keys: the public half of the issuer key file the replicas were given.
+    const issuerJwk = JSON.parse(readFileSync(material.issuerJwkFile, "utf8")) as Record<string, unknown>;
+    const { d: _private, ...issuerPublic } = issuerJwk;
+    const operatorJwks = JSON.stringify({ keys: [{ ...issuerPublic, kid: issuerJwk.kid ?? (await calculateJwkThumbprint(issuerPublic)) }] });
+    const exported = await exportAndVerify(admin, 1n, head.seq, operatorJwks);
     expect(exported.result).toMatchObject({ ok: true });
     const ids = new Set(exported.parsed.events.map((e) => e.id));
     const missing = traffic.verifies.filter((v) => v.outcome === "verified" && !ids.has(v.decisionId));

@@ -39,6 +39,8 @@ export class Traffic {
   readonly registry: { t: number; action: string; outcome: string }[] = [];
   readonly agents: SoakAgent[] = [];
   private running = false;
+  /** While paused the loops idle (memory is measured with no traffic in flight). */
+  private paused = false;
   private readonly loops: Promise<void>[] = [];
   private readonly verifiers: Client<typeof VerifierService>[];
   private readonly admins: { admin: Client<typeof AdminService>; registry: Client<typeof AgentRegistryService> }[];
@@ -102,6 +104,14 @@ export class Traffic {
     this.loops.push(this.registryLoop(), this.readyzLoop());
   }
 
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.loops);
@@ -126,6 +136,10 @@ export class Traffic {
   private async verifyLoop(worker: number): Promise<void> {
     const rp = this.material.clients.relyingParty.identity;
     for (let n = 0; this.running; n++) {
+      if (this.paused) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       const agent = this.agents[(worker + n) % this.agents.length]!;
       const replica = (worker + n) % this.replicas.length;
       const proof = await agent.key.makeProof({ audience: rp, scope: "soak:call", op: "soak.op", amountMinor: 0, currency: "", credentialOrSession: agent.credential });
@@ -140,6 +154,7 @@ export class Traffic {
   private async registryLoop(): Promise<void> {
     for (let n = 0; this.running; n++) {
       await new Promise((r) => setTimeout(r, 1500));
+      if (this.paused) continue;
       const via = n % this.admins.length;
       const active = this.agents.filter((a) => a.revokedAtMs === undefined);
       const action = active.length > 3 && n % 2 === 0 ? "revoke" : "register";

@@ -12,6 +12,8 @@ const EXPECTED_TABLES = [
   "audit_checkpoints",
   "audit_events",
   "credentials",
+  "embedded_replay_epoch",
+  "embedded_replay_nonces",
   "issuer_keys",
   "orgs",
   "schema_migrations",

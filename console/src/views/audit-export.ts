@@ -4,16 +4,19 @@
  */
 import { toJsonString } from "@bufbuild/protobuf";
 import { ExportAuditResponseSchema } from "../../../gen/agentidentity/v1/admin_pb.js";
-import { verifyCheckpointJwsWeb } from "../../../src/domain/audit/checkpoint-web.js";
+import { trustedCheckpointVerifierWeb } from "../../../src/domain/audit/checkpoint-web.js";
 import { ExportFormatError, parseExportFile } from "../../../src/domain/audit/export-file.js";
 import { verifyExport } from "../../../src/domain/audit/verify-export.js";
 import { run, session } from "../api.js";
 import { announce, field, h } from "../dom.js";
 
-/** "OK seq 1..N (...)" or "BROKEN at seq S: problem", as the CLI prints it. */
-export async function verifyExportText(text: string): Promise<{ ok: boolean; message: string }> {
+/**
+ * "OK seq 1..N (...)" or "BROKEN at seq S: problem", as the CLI prints it, checked against `trustedJwksJson` (the
+ * keys the service publishes now, from GetJwks), never the JWKS inside the export.
+ */
+export async function verifyExportText(text: string, trustedJwksJson: string): Promise<{ ok: boolean; message: string }> {
   try {
-    const result = await verifyExport(parseExportFile(text), verifyCheckpointJwsWeb);
+    const result = await verifyExport(parseExportFile(text), trustedCheckpointVerifierWeb(trustedJwksJson));
     if (result.ok) {
       return { ok: true, message: `OK seq ${result.startSeq}..${result.endSeq} (${result.events} events, ${result.checkpoints} signed checkpoints verified)` };
     }
@@ -22,6 +25,11 @@ export async function verifyExportText(text: string): Promise<{ ok: boolean; mes
     if (e instanceof ExportFormatError) return { ok: false, message: `BROKEN: malformed export: ${e.message}` };
     return { ok: false, message: `verification failed: ${e instanceof Error ? e.message : String(e)}` };
   }
+}
+
+/** The issuer keys the service publishes (GetJwks): what the browser trusts instead of the file's own JWKS. */
+async function publishedJwks(): Promise<string> {
+  return (await session.clients.verifier.getJwks({})).jwksJson;
 }
 
 /** Streams ExportAudit into the JSON Lines file format (one protobuf-JSON message per line). */
@@ -49,7 +57,7 @@ export function exportSection(): HTMLElement {
           const name = `audit-export-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`;
           const url = URL.createObjectURL(new Blob([text], { type: "application/jsonl" }));
           download.replaceChildren(h("a", { href: url, download: name, id: "export-link" }, `Download ${name}`));
-          show(await verifyExportText(text), "Export verified in this browser");
+          show(await verifyExportText(text, await publishedJwks()), "Export verified in this browser");
         }),
     },
     "Export and verify",
@@ -58,7 +66,7 @@ export function exportSection(): HTMLElement {
   file.addEventListener("change", () => {
     const chosen = file.files?.[0];
     if (chosen === undefined) return;
-    void chosen.text().then(async (text) => show(await verifyExportText(text), chosen.name));
+    void chosen.text().then(async (text) => show(await verifyExportText(text, await publishedJwks()), chosen.name));
   });
   return h(
     "section",

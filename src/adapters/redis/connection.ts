@@ -18,20 +18,30 @@ export function createRedis(url: string, commandTimeoutMs = 2000): Redis {
   });
 }
 
-/** Waits until the client is connected (or throws unavailable after timeoutMs). */
+/** Waits until the client is connected (or throws unavailable after timeoutMs, naming the last connection error). */
 export async function waitForRedis(redis: Redis, timeoutMs = 5000): Promise<void> {
   if (redis.status === "ready") return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      redis.off("ready", onReady);
-      reject(unavailable("redis.unavailable", "redis", new Error(`not ready after ${timeoutMs} ms`)));
-    }, timeoutMs);
-    const onReady = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    redis.once("ready", onReady);
-  });
+  let lastError: Error | undefined;
+  const onError = (err: Error): void => {
+    lastError = err;
+  };
+  redis.on("error", onError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        redis.off("ready", onReady);
+        const why = lastError === undefined ? "" : ` (last error: ${lastError.message})`;
+        reject(unavailable("redis.unavailable", "redis", new Error(`not ready after ${timeoutMs} ms${why}`)));
+      }, timeoutMs);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      redis.once("ready", onReady);
+    });
+  } finally {
+    redis.off("error", onError);
+  }
 }
 
 export type RedisReadiness = { readonly ok: true } | { readonly ok: false; readonly reason: string };

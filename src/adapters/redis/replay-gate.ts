@@ -14,7 +14,7 @@ local ver = redis.call('GET', KEYS[2])
 if not ver then return {'stale_state', -1} end
 if tonumber(ver) ~= tonumber(ARGV[2]) then return {'stale_state', tonumber(ver)} end
 local epoch = tonumber(redis.call('GET', KEYS[1]))
-if tonumber(ARGV[6]) <= epoch + tonumber(ARGV[7]) then return {'before_epoch'} end
+if tonumber(ARGV[6]) <= epoch + tonumber(ARGV[7]) then return {'before_epoch', epoch} end
 local function gcra(key, limit)
   local interval = 60000 / limit
   local tat = tonumber(redis.call('GET', key))
@@ -58,12 +58,15 @@ export function gateKeys(prefix: string) {
   };
 }
 
-function parseOutcome(reply: unknown): AdmitOutcome {
+function parseOutcome(reply: unknown, onBeforeEpoch: ((epochMs: number) => void) | undefined): AdmitOutcome {
   if (Array.isArray(reply)) {
     const [kind, a, b] = reply as unknown[];
     if (kind === "admitted") return { outcome: "admitted" };
     if (kind === "replay") return { outcome: "replay" };
-    if (kind === "before_epoch") return { outcome: "before_epoch" };
+    if (kind === "before_epoch") {
+      if (typeof a === "number") onBeforeEpoch?.(a);
+      return { outcome: "before_epoch" };
+    }
     if (kind === "stale_state" && typeof a === "number") {
       return { outcome: "stale_state", currentVersion: a < 0 ? undefined : a };
     }
@@ -81,6 +84,10 @@ export class RedisReplayGate implements ReplayStore {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly options: {
+      /** Told the epoch in force whenever a proof is refused as before_epoch (the restart window is open). */
+      readonly onBeforeEpoch?: (epochMs: number) => void;
+    } = {},
   ) {
     this.keys = gateKeys(prefix);
   }
@@ -100,7 +107,7 @@ export class RedisReplayGate implements ReplayStore {
         Math.floor(r.epochGraceMs),
       ],
     );
-    return parseOutcome(reply);
+    return parseOutcome(reply, this.options.onBeforeEpoch);
   }
 
   async initEpoch(epochMs: number): Promise<number> {

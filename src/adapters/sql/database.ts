@@ -58,7 +58,9 @@ export function isConnectionError(e: unknown): boolean {
     m.includes("timeout exceeded when trying to connect") ||
     m.includes("connection error") ||
     m.includes("cannot use a pool after calling end") ||
-    m.includes("client was closed")
+    m.includes("client was closed") ||
+    m.includes("not queryable") ||
+    m.includes("query read timeout")
   );
 }
 

@@ -91,15 +91,18 @@ export const auditCommands: CommandGroup = {
           progress: ctx.mode !== "quiet",
         });
         if (ctx.mode === "json") return json(ctx.io, summary);
-        ctx.io.out(ctx.mode === "quiet" ? summary.file : `wrote ${summary.file}: seq ${summary.startSeq}..${summary.endSeq}; check it with: npm run admin -- audit verify ${a.required("out")}`);
+        ctx.io.out(ctx.mode === "quiet" ? summary.file : `wrote ${summary.file}: seq ${summary.startSeq}..${summary.endSeq}; check it with: npm run admin -- audit verify ${a.required("out")} --jwks <your issuer JWKS file or URL>`);
       },
     },
     verify: {
-      usage: "FILE",
-      summary: "check an export offline (hashes, links, anchor, checkpoint signatures); names the first broken link",
+      usage: "FILE --jwks FILE|URL",
+      summary: "check an export offline against your trusted issuer keys (hashes, links, anchor, signed end, revocations); names the first broken link",
+      options: { jwks: { type: "string" } },
       async run(ctx) {
         const file = ctx.args.positional("export file");
-        const check = await checkExportFile(absolutePath(ctx, file));
+        const jwks = ctx.args.required("jwks");
+        const source = /^https?:\/\//i.test(jwks) ? jwks : absolutePath(ctx, jwks);
+        const check = await checkExportFile(absolutePath(ctx, file), source);
         if (check.kind === "unreadable") throw localError(check.problem);
         if (ctx.mode === "json") json(ctx.io, { file, ...check });
         else if (check.kind === "ok") ctx.io.out(describeExportCheck(check));

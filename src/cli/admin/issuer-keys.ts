@@ -4,14 +4,16 @@
  * service's Postgres like `npm run issuer:revoke`; rotating prepares a new key file, which the service makes
  * active when it starts with it (docs/issuer-rotation.md).
  */
+import { writeFileSync } from "node:fs";
 import { toJson } from "@bufbuild/protobuf";
 import { GetJwksResponseSchema } from "../../../gen/agentidentity/v1/verifier_pb.js";
 import { SecretFileExistsError } from "../../adapters/signer/secret-file.js";
+import { formatTrustedKeys } from "../../domain/audit/trusted-keys.js";
 import type { IssuerKeyRecord } from "../../domain/issuer/ports.js";
 import { openIssuerKeyStore, revokeIssuerKey, type IssuerKeyStore } from "../issuer-revoke.js";
 import { keygenIssuer } from "../keygen-issuer.js";
 import type { CommandContext, CommandGroup } from "./command.js";
-import { CliError, EXIT, localError } from "./failures.js";
+import { CliError, EXIT, localError, usageError } from "./failures.js";
 import { absolutePath } from "./files.js";
 import { fields, json, table } from "./output.js";
 
@@ -39,6 +41,11 @@ async function withStore<T>(ctx: CommandContext, what: string, fn: (store: Issue
 
 async function listRecorded(ctx: CommandContext): Promise<void> {
   const keys: IssuerKeyRecord[] = await withStore(ctx, "listing every recorded key", (s) => s.repository.list());
+  const trustedOut = ctx.args.string("trusted-jwks-out");
+  if (trustedOut !== undefined) {
+    // The operator's copy for `audit verify --jwks`: keep it outside the service's database.
+    writeFileSync(absolutePath(ctx, trustedOut), formatTrustedKeys(keys), { mode: 0o644 });
+  }
   if (ctx.mode === "json") return json(ctx.io, { keys: keys.map((k) => ({ ...k, publicJwk: JSON.stringify(k.publicJwk) })) });
   if (ctx.mode === "quiet") return keys.forEach((k) => ctx.io.out(k.kid));
   table(
@@ -52,11 +59,16 @@ export const issuerKeyCommands: CommandGroup = {
   summary: "the issuer keys that sign credentials",
   commands: {
     list: {
-      usage: "[--recorded]",
-      summary: "the published keys (GetJwks: active, then retired); --recorded: every key in the database (DATABASE_URL)",
-      options: { recorded: { type: "boolean" } },
+      usage: "[--recorded [--trusted-jwks-out FILE]]",
+      summary:
+        "the published keys (GetJwks: active, then retired); --recorded: every key in the database (DATABASE_URL), " +
+        "--trusted-jwks-out: also write them with revoked_at as the trusted keys of `audit verify --jwks`",
+      options: { recorded: { type: "boolean" }, "trusted-jwks-out": { type: "string" } },
       async run(ctx) {
         ctx.args.noPositionals();
+        if (ctx.args.string("trusted-jwks-out") !== undefined && !ctx.args.flag("recorded")) {
+          throw usageError("--trusted-jwks-out needs --recorded");
+        }
         if (ctx.args.flag("recorded")) return listRecorded(ctx);
         const res = await ctx.session().verifier.getJwks({});
         if (ctx.mode === "json") return json(ctx.io, toJson(GetJwksResponseSchema, res));

@@ -6,6 +6,7 @@ import { AgentStatus, type TrustScore } from "../../../gen/agentidentity/v1/comm
 import type { VerifyResponse } from "../../../gen/agentidentity/v1/verifier_pb.js";
 import { AgentIdentityClient } from "../../client/agent.js";
 import { exportAndVerify } from "./audit-export.js";
+import { lookupRestartWindow, staleProofExplanation } from "./restart-window.js";
 import { ADMIN_API_KEY_HEADER, certificateIdentity, pilotClients } from "./clients.js";
 import type { PilotSettings } from "./settings.js";
 
@@ -139,12 +140,27 @@ export async function runPilotSmoke(settings: PilotSettings): Promise<PilotRepor
         currency: CURRENCY,
       });
 
-    // 4. A fresh proof verifies.
-    const firstProof = await proof(credential);
-    await step("verify", async () => {
-      const res = await verify(credential, firstProof);
+    // 4. A fresh proof verifies. A stale_proof right after the replay store restarted empty is the restart
+    //    window (seconds): name it, wait for its end and try once more with a proof made after it.
+    const firstProof = await step("verify", async () => {
+      let sent = await proof(credential);
+      let res = await verify(credential, sent);
+      let window: StepOutcome = {};
+      if (res.reasonCode === "stale_proof") {
+        const lookup = await lookupRestartWindow(settings.sidecarUrl);
+        const waitMs = lookup.kind === "window" ? lookup.window.untilMs + 1_000 - Date.now() : -1;
+        check(lookup.kind === "window" && waitMs <= MAX_RETRY_WAIT_MS * 3, `a fresh proof was refused as stale_proof: ${staleProofExplanation(lookup)}`);
+        window = { restart_window_until: lookup.window.until, waited_ms: Math.max(0, Math.round(waitMs)) };
+        await new Promise((r) => setTimeout(r, Math.max(0, waitMs)));
+        sent = await proof(credential);
+        res = await verify(credential, sent);
+        check(res.reasonCode !== "stale_proof", `a proof made after the restart window was refused as stale_proof: ${staleProofExplanation(lookup)}`);
+      }
       check(res.valid && res.reasonCode === "verified", `expected verified, got ${res.reasonCode}`);
-      return { outcome: { reason_code: res.reasonCode, decision_id: res.decisionId, trust_score: res.trustScore?.score ?? -1 }, value: undefined };
+      return {
+        outcome: { reason_code: res.reasonCode, decision_id: res.decisionId, trust_score: res.trustScore?.score ?? -1, ...window },
+        value: sent,
+      };
     });
 
     // 5. The same proof again is a replay.

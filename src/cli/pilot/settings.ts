@@ -31,6 +31,8 @@ export interface PilotSettings {
   readonly timeoutMs: number;
   /** Where to keep the audit export (optional; JSON Lines, readable by `npm run audit:verify`). */
   readonly auditExportFile: string | undefined;
+  /** The sidecar's base URL (its /readyz names a replay restart window); default http://<PILOT_ADDR host>:8080. */
+  readonly sidecarUrl: string;
 }
 
 export class PilotSettingsError extends Error {
@@ -100,6 +102,8 @@ export function readPilotSettings(env: Environment, projectRoot: string): PilotS
 
   const adminApiKey = adminApiKeyOf(env, file);
   const exportFile = value(env, "PILOT_AUDIT_EXPORT_FILE");
+  const sidecarUrl = value(env, "PILOT_SIDECAR_URL") ?? `http://${parsed.host.replace(/:\d+$/, "")}:8080`;
+  if (!/^https?:\/\//.test(sidecarUrl)) throw new PilotSettingsError("PILOT_SIDECAR_URL must be an http(s) URL such as http://localhost:8080");
   return {
     addr: addr.replace(/\/+$/, ""),
     serverName: value(env, "PILOT_TLS_SERVER_NAME"),
@@ -113,5 +117,6 @@ export function readPilotSettings(env: Environment, projectRoot: string): PilotS
     expectedRateLimit: positiveInteger(env, "PILOT_RATE_LIMIT", 600, 100_000),
     timeoutMs: positiveInteger(env, "PILOT_TIMEOUT_MS", 15_000, 600_000),
     auditExportFile: exportFile === undefined ? undefined : abs(exportFile),
+    sidecarUrl: sidecarUrl.replace(/\/+$/, ""),
   };
 }

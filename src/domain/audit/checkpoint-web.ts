@@ -7,6 +7,7 @@ import { ClaimFault } from "../tokens/claims/read.js";
 import { MAX_TOKEN_BYTES } from "../tokens/envelope.js";
 import { CHECKPOINT } from "../tokens/kinds.js";
 import type { SignedCheckpoint } from "./checkpoint-jws.js";
+import type { CheckpointStatement } from "./verify-export.js";
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
@@ -68,4 +69,20 @@ export async function verifyCheckpointJwsWeb(jws: string, jwksJson: string): Pro
   } catch (e) {
     return e instanceof ClaimFault ? fail("claims", e.message) : Promise.reject(e);
   }
+}
+
+/**
+ * verifyExport's checkpoint verifier over WebCrypto and a trusted JWKS (JSON text): the statement, the signing kid
+ * and that key's `revoked_at` (NumericDate seconds or RFC 3339), as trusted-keys.ts reads it on the server.
+ */
+export function trustedCheckpointVerifierWeb(trustedJwksJson: string): (jws: string) => Promise<CheckpointStatement> {
+  const keys = (JSON.parse(trustedJwksJson) as { keys?: unknown }).keys;
+  const list = Array.isArray(keys) ? (keys as Record<string, unknown>[]) : [];
+  return async (jws) => {
+    const claims = await verifyCheckpointJwsWeb(jws, trustedJwksJson);
+    const kid = String(jsonObject(decodeBase64url(jws.split(".")[0]!)!)!.kid);
+    const revoked = list.find((k) => k.kid === kid)?.revoked_at;
+    const revokedAtMs = typeof revoked === "number" ? revoked * 1000 : typeof revoked === "string" ? Date.parse(revoked) : undefined;
+    return revokedAtMs === undefined || Number.isNaN(revokedAtMs) ? { claims, kid } : { claims, kid, revokedAtMs };
+  };
 }

@@ -1,13 +1,22 @@
 /**
- * Offline verification of an audit export: hashes, links, contiguity from the anchor, checkpoint signatures. No Node
+ * Offline verification of an audit export against the operator's trusted issuer keys: hashes, links, contiguity
+ * from the anchor, checkpoint signatures and revocation, and a signed checkpoint at the export's end. No Node
  * APIs: `npm run audit:verify` and the browser console run this same code.
  */
 import { canonicalEventBytes, chainHashWeb, GENESIS_HASH } from "./chain-link.js";
 import type { SignedCheckpoint } from "./checkpoint-jws.js";
 import type { AuditExport } from "./export-file.js";
 
-/** Checks a checkpoint JWS against the export's JWKS and returns its statement; throws when invalid. */
-export type CheckpointSignatureVerifier = (jws: string, jwksJson: string) => Promise<SignedCheckpoint>;
+/** A checkpoint whose signature verified against a trusted key, and that key's revocation time, if any. */
+export interface CheckpointStatement {
+  readonly claims: SignedCheckpoint;
+  readonly kid: string;
+  /** When the trusted key list says the key was revoked (ms); checkpoints made at or after it are refused. */
+  readonly revokedAtMs?: number;
+}
+
+/** Checks a checkpoint JWS against the trusted keys (never the export's own JWKS); throws when invalid. */
+export type CheckpointSignatureVerifier = (jws: string) => Promise<CheckpointStatement>;
 
 export type VerifyExportResult =
   | {
@@ -33,8 +42,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /**
  * Verifies an export and returns the first broken link: events must run contiguously from header.startSeq to
  * header.endSeq, the first linking to the anchor (64 zeros for seq 1); each event's canonical bytes must be the
- * RFC 8785 form of its fields and its hash hex(sha256(prev_hash_bytes || canonical)). Then every checkpoint must
- * carry a valid signature by a key of the export's JWKS stating exactly the (seq, hash) found in the chain.
+ * RFC 8785 form of its fields and its hash hex(sha256(prev_hash_bytes || canonical)). Every checkpoint must carry
+ * a valid signature by a trusted key, made before that key's revocation, stating exactly the (seq, hash) found in
+ * the chain; and one of them must state the last event (header.endSeq), so a cut or re-chained tail is caught.
  */
 export async function verifyExport(doc: AuditExport, verifyCheckpointSignature: CheckpointSignatureVerifier): Promise<VerifyExportResult> {
   const { header } = doc;
@@ -73,14 +83,22 @@ export async function verifyExport(doc: AuditExport, verifyCheckpointSignature: 
   for (const cp of sorted) {
     const chained = hashBySeq.get(cp.seq);
     if (chained === undefined) return fail(cp.seq, "checkpoint outside the exported range");
-    let statement: SignedCheckpoint;
+    let verified: CheckpointStatement;
     try {
-      statement = await verifyCheckpointSignature(cp.signature, header.jwks);
+      verified = await verifyCheckpointSignature(cp.signature);
     } catch (err) {
       return fail(cp.seq, `checkpoint signature invalid: ${err instanceof Error ? err.message : String(err)}`);
     }
+    const statement = verified.claims;
+    if (verified.revokedAtMs !== undefined && statement.iat * 1000 >= verified.revokedAtMs) {
+      const at = new Date(verified.revokedAtMs).toISOString();
+      return fail(cp.seq, `checkpoint signed by issuer key ${verified.kid} at or after its revocation (${at})`);
+    }
     if (statement.seq !== cp.seq || statement.hash !== cp.hash) return fail(cp.seq, "checkpoint fields differ from what its signature states");
     if (statement.hash !== chained) return fail(cp.seq, "signed checkpoint hash differs from the chain's hash at this seq (history rewritten)");
+  }
+  if (sorted.at(-1)?.seq !== header.endSeq) {
+    return fail(header.endSeq, "no signed checkpoint states the export's last event (tail cut, re-chained or not yet checkpointed)");
   }
   return { ok: true, startSeq: header.startSeq, endSeq: header.endSeq, events: doc.events.length, checkpoints: sorted.length };
 }

@@ -17,8 +17,10 @@ export interface PossessionExpectation {
   /** Required to match "agent_id" when given (key rotation). */
   readonly agentId?: string;
   readonly nowMs: number;
-  /** |now - iat| may not exceed this. */
-  readonly skewSeconds: number;
+  /** now - iat may not exceed this (PROOF_MAX_AGE_SECONDS). */
+  readonly maxAgeSeconds: number;
+  /** iat - now may not exceed this (PROOF_FUTURE_SKEW_SECONDS). */
+  readonly futureSkewSeconds: number;
 }
 
 export interface PossessionCheck {
@@ -53,7 +55,7 @@ export async function verifyPossessionProof(jws: string, jwk: AgentPublicJwk, ex
   if (expected.agentId !== undefined && c.agent_id !== expected.agentId) throw fail("agent_id does not match the request");
   if (c.jkt !== (await jwkThumbprint(jwk))) throw fail("jkt is not the RFC 7638 thumbprint of the submitted key");
   const ageMs = expected.nowMs - c.iat * 1000;
-  if (ageMs > expected.skewSeconds * 1000) throw fail(`stale: iat is more than ${expected.skewSeconds}s old`);
-  if (-ageMs > expected.skewSeconds * 1000) throw fail(`iat is more than ${expected.skewSeconds}s in the future`);
+  if (ageMs > expected.maxAgeSeconds * 1000) throw fail(`stale: iat is more than ${expected.maxAgeSeconds}s old`);
+  if (-ageMs > expected.futureSkewSeconds * 1000) throw fail(`iat is more than ${expected.futureSkewSeconds}s in the future`);
   return { op: expected.op, aud: expected.audience, orgId: c.org_id, agentId: c.agent_id, jkt: c.jkt, iatSeconds: c.iat };
 }

@@ -9,6 +9,7 @@ import { verifyPossessionProof } from "../keys/possession-proof.js";
 import { jwkThumbprint } from "../keys/thumbprint.js";
 import type { Agent, AgentStatus, CapabilityManifest, Page } from "../model.js";
 import type { Actor } from "../peer.js";
+import type { ProofWindow } from "../verify/index.js";
 import type { PageRequest, ReadStores, Stores, UnitOfWork } from "../storage.js";
 import { requireAdminFor, requireReadAccess, type RelyingPartyOrgs } from "./access.js";
 import type { CredentialMinting } from "./credential-minting.js";
@@ -25,7 +26,8 @@ export interface AgentServiceDeps {
   readonly propagator: AgentChangePropagator;
   /** The audience of possession proofs (the issuer URL). */
   readonly serviceAudience: string;
-  readonly proofSkewSeconds: number;
+  /** PROOF_MAX_AGE_SECONDS, PROOF_FUTURE_SKEW_SECONDS (possession proofs share the window). */
+  readonly proofWindow: ProofWindow;
   readonly relyingPartyOrgs: RelyingPartyOrgs;
 }
 
@@ -63,7 +65,7 @@ export class AgentService {
       audience: this.deps.serviceAudience,
       orgId: input.orgId,
       nowMs,
-      skewSeconds: this.deps.proofSkewSeconds,
+      ...this.deps.proofWindow,
     });
     const capabilities = normalizeManifest(input.capabilities!);
     const agent: Agent = {
@@ -145,7 +147,7 @@ export class AgentService {
       audience: this.deps.serviceAudience,
       agentId,
       nowMs,
-      skewSeconds: this.deps.proofSkewSeconds,
+      ...this.deps.proofWindow,
     });
     const credential = await this.deps.minting.sign({ ...current, keyThumbprint: thumbprint });
     const agent = await this.deps.uow.run(async (tx) => {

@@ -1,8 +1,7 @@
 /** Admin reads of the audit log: filtered pages (org-scoped tokens see their org) and whole-chain exports. */
 import { requireUnrestrictedAdmin } from "../admin/org-scope.js";
 import type { AuditEventRecord } from "../audit/chain.js";
-import type { AuditExport } from "../audit/export-file.js";
-import { buildAuditExport, type ExportRangeRequest } from "../audit/export.js";
+import { openAuditExport, type AuditExportStream, type ExportRangeRequest } from "../audit/export.js";
 import type { Clock } from "../clock.js";
 import { requireText, requireTimeMs } from "../bounds.js";
 import { DomainError } from "../errors.js";
@@ -19,6 +18,8 @@ export class AuditQuery {
     private readonly reader: AuditReader,
     private readonly keySet: IssuerKeySet,
     private readonly clock: Clock,
+    /** Signs the audit head if it moved (the checkpointer), so an export always ends at a signed checkpoint. */
+    private readonly sealHead?: () => Promise<unknown>,
   ) {}
 
   async list(actor: Actor, filter: AuditListFilter): Promise<Page<AuditEventRecord>> {
@@ -45,12 +46,16 @@ export class AuditQuery {
     });
   }
 
-  /** The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used. */
-  async export(actor: Actor, range: ExportRangeRequest): Promise<AuditExport> {
+  /**
+   * The chain is global, so only an unrestricted admin exports it. The JWKS carries every issuer key ever used
+   * (informational: verifiers use their own trusted keys). Events are read lazily, a page at a time.
+   */
+  async export(actor: Actor, range: ExportRangeRequest): Promise<AuditExportStream> {
     const admin = actor.admin;
     if (admin === undefined) throw new DomainError("unauthenticated", "admin.token_missing", "admin token required");
     requireUnrestrictedAdmin(admin);
     const keys = this.keySet.all().map((r) => ({ ...publicMembers(r.publicJwk), kid: r.kid, alg: r.alg, use: "sig" }));
-    return buildAuditExport(this.reader, range, JSON.stringify({ keys }), this.clock.nowMs());
+    const sources = this.sealHead === undefined ? { reader: this.reader } : { reader: this.reader, sealHead: this.sealHead };
+    return openAuditExport(sources, range, JSON.stringify({ keys }), this.clock.nowMs());
   }
 }

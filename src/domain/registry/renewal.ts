@@ -6,7 +6,7 @@ import type { Agent } from "../model.js";
 import type { Actor } from "../peer.js";
 import type { UnitOfWork } from "../storage.js";
 import { answerFault, checkToken, PROOF, tokenHash, verificationKey } from "../tokens/index.js";
-import { nonceTtlMsFor, withinWindow, type Admission, type AgentVersionSink } from "../verify/index.js";
+import { nonceTtlMsFor, withinWindow, type Admission, type AgentVersionSink, type ProofWindow } from "../verify/index.js";
 import { requireAdminFor } from "./access.js";
 import type { AgentService } from "./agent-service.js";
 import type { CredentialMinting } from "./credential-minting.js";
@@ -26,7 +26,8 @@ export interface RenewalDeps {
   readonly minting: CredentialMinting;
   readonly gate: Admission & AgentVersionSink;
   readonly serviceAudience: string;
-  readonly proofSkewSeconds: number;
+  /** PROOF_MAX_AGE_SECONDS, PROOF_FUTURE_SKEW_SECONDS */
+  readonly proofWindow: ProofWindow;
   /** Renewals allowed per agent per minute (shares the agent's limit window keyspace with nothing else). */
   readonly renewalsPerMinute: number;
 }
@@ -64,8 +65,7 @@ export class CredentialRenewal {
     if (!checked.ok) return refuse(answerFault(PROOF, checked, "proof"));
     const claims = checked.claims;
     const nowMs = this.deps.clock.nowMs();
-    const window = { maxAgeSeconds: this.deps.proofSkewSeconds, futureSkewSeconds: this.deps.proofSkewSeconds };
-    if (!withinWindow(claims.iat, nowMs, window)) refuse("stale_proof");
+    if (!withinWindow(claims.iat, nowMs, this.deps.proofWindow)) refuse("stale_proof");
     if (claims.aud !== this.deps.serviceAudience) refuse("audience_mismatch");
     if (claims.op !== RENEWAL_OP || claims.scope !== RENEWAL_SCOPE || claims.amt !== 0) refuse("request_mismatch");
     if (claims.ath !== renewalAth(agent.id)) refuse("credential_mismatch");
@@ -75,9 +75,9 @@ export class CredentialRenewal {
       jti: claims.jti,
       callerLimitPerMinute: this.deps.renewalsPerMinute,
       agentLimitPerMinute: Number.MAX_SAFE_INTEGER,
-      nonceTtlMs: nonceTtlMsFor(this.deps.proofSkewSeconds),
+      nonceTtlMs: nonceTtlMsFor(this.deps.proofWindow.maxAgeSeconds, this.deps.proofWindow.futureSkewSeconds),
       proofIatMs: claims.iat * 1000,
-      epochGraceMs: this.deps.proofSkewSeconds * 1000,
+      epochGraceMs: this.deps.proofWindow.futureSkewSeconds * 1000,
       nowMs,
     };
     let outcome = await this.deps.gate.admit({ ...request, agentStateVersion: agent.stateVersion });

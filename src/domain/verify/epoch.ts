@@ -1,5 +1,7 @@
-/** Start-up epoch of the replay store: no refusal window on a clean start, a full one when proofs may be lost. */
+/** Start-up epoch of the replay store: no refusal window on a clean start, a window of seconds when proofs may be lost. */
+import { nonceTtlMsFor } from "./gate.js";
 import type { ReplayEpoch } from "./ports.js";
+import type { ProofWindow } from "./steps/proof-checker.js";
 
 /** The audit log as the epoch reads it: is there any event of `action` since startMs? */
 export interface NonceUseLog {
@@ -10,19 +12,19 @@ export interface NonceUseLog {
 export const NONCE_CONSUMING_ACTIONS = ["verify.decision", "handshake.decision", "credential.issued"] as const;
 
 /**
- * A proof consumed at time t carries iat <= t + skew and stays acceptable until iat + skew, so only proofs
- * consumed within the last 2 * skew could be replayed now. When the audit log (which records every decision
- * before it is acknowledged) shows none in that span, the epoch is put just before it and fresh proofs pass at
- * once; otherwise the epoch is now and proofs made before now + skew are refused (the restart window).
- * The store keeps an existing epoch (initEpoch is SET NX).
+ * A proof consumed at time t stays acceptable until at most t + futureSkew + maxAge, so only proofs consumed
+ * within that span could be replayed now. When the audit log (which records every decision before it is
+ * acknowledged) shows none in that span, the epoch is put before it and fresh proofs pass at once; otherwise
+ * the epoch is now and proofs dated up to now + futureSkew are refused (the restart window, seconds).
+ * The store keeps an existing epoch (initEpoch is SET NX): a store that kept its data opens no window.
  */
 export async function initReplayEpoch(
   gate: ReplayEpoch,
   audit: NonceUseLog,
   nowMs: number,
-  skewSeconds: number,
+  window: ProofWindow,
 ): Promise<{ readonly epochMs: number; readonly recentConsumption: boolean }> {
-  const spanMs = 2 * skewSeconds * 1000 + 1000;
+  const spanMs = nonceTtlMsFor(window.maxAgeSeconds, window.futureSkewSeconds);
   let recentConsumption = false;
   for (const action of NONCE_CONSUMING_ACTIONS) {
     const page = await audit.list({ action, startMs: nowMs - spanMs, pageSize: 1 });
@@ -31,6 +33,6 @@ export async function initReplayEpoch(
       break;
     }
   }
-  const wanted = recentConsumption ? nowMs : nowMs - spanMs - skewSeconds * 1000;
+  const wanted = recentConsumption ? nowMs : nowMs - spanMs - window.futureSkewSeconds * 1000;
   return { epochMs: await gate.initEpoch(wanted), recentConsumption };
 }

@@ -1,4 +1,5 @@
 /** A real server on port 0 with test routes, a test authorization table and clients with chosen certificates. */
+import { CONNECTION_LIMIT_DEFAULTS } from "../../../src/config/connection-limits.js";
 import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import type { DescService } from "@bufbuild/protobuf";
@@ -50,11 +51,13 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
     admin: { apiKeyHashes: [], jwtPrivateJwkFile: "", jwtMaxTtlSeconds: 900 },
     issuer: { issuerUrl: "https://issuer.test", privateJwkFile: undefined, kms: undefined, credentialTtlSeconds: 600, auditCheckpointIntervalSeconds: 60, renewalsPerMinute: 10 },
     storage: { databaseUrl: undefined, statementTimeoutMs: 5000, pgliteDataDir: "", redisUrl: undefined, redisKeyPrefix: "t:" },
-    verify: { proofSkewSeconds: 60, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, proposalTtlSeconds: 120, agentStateMaxStalenessSeconds: 5 },
+    verify: { proofMaxAgeSeconds: 60, proofFutureSkewSeconds: 5, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, proposalTtlSeconds: 120, agentStateMaxStalenessSeconds: 5 },
     health: { signerProbeIntervalSeconds: 30, dependencyProbeIntervalSeconds: 5 },
     api: { rateLimitPerMinute: 600 },
     browser: { corsAllowedOrigins: ["https://console.test"], admin: false, adminJwtTtlSeconds: 600, consoleDir: "" },
+    limits: { ...CONNECTION_LIMIT_DEFAULTS },
     devDir: "",
+    deprecations: [],
   };
 }
 
