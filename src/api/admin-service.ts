@@ -1,7 +1,7 @@
 /** AdminService handlers: token exchange, organisations, audit log reads and exports. */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   AdminService,
   CreateOrgResponseSchema,
@@ -12,7 +12,7 @@ import {
   ListAuditEventsResponseSchema,
   ListOrgsResponseSchema,
 } from "../../gen/agentidentity/v1/admin_pb.js";
-import { invalidField } from "../domain/errors.js";
+import { invalidField, refusal } from "../domain/errors.js";
 import { actorOf } from "./actor.js";
 import { clientAddressKey, listenerKey } from "./context-keys.js";
 import { auditEventToPb, checkpointToPb } from "./convert-audit.js";
@@ -42,7 +42,7 @@ export function createAdminService(deps: AdminHandlerDeps): ServiceImpl<typeof A
         if (req.ttlSeconds !== 0) throw invalidField("admin.ttl_invalid", "ttl_seconds", "must be 0 on the browser port");
         issued = await deps.tokens.exchangeForBrowser(ctx.values.get(clientAddressKey), apiKey, actor.requestId);
       } else {
-        if (actor.peer === undefined) throw new ConnectError("client certificate required", Code.Unauthenticated);
+        if (actor.peer === undefined) throw refusal("auth.client_certificate_required");
         const request = { orgId: req.orgId === "" ? undefined : req.orgId, ttlSeconds: req.ttlSeconds === 0 ? undefined : req.ttlSeconds };
         issued = await deps.tokens.exchange(actor.peer, apiKey, request, actor.requestId);
       }

@@ -1,7 +1,7 @@
 /** VerifierService handlers: Verify, VerifyStream, VerifyHandshake, CreateSession, GetJwks. Decisions are data, not errors. */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   CreateSessionResponseSchema,
   GetJwksResponseSchema,
@@ -10,6 +10,7 @@ import {
   VerifierService,
   VerifyHandshakeResponseSchema,
 } from "../../gen/agentidentity/v1/verifier_pb.js";
+import { refusal } from "../domain/errors.js";
 import type { Handshakes, SessionProposals, Verifier } from "../domain/verify/index.js";
 import { actorOf } from "./actor.js";
 import { trustScoreToPb } from "./convert-trust.js";
@@ -27,7 +28,7 @@ export interface VerifierHandlerDeps {
 /** The relying party is the mTLS peer: never a header the client chooses. */
 function callerOf(ctx: HandlerContext): string {
   const peer = actorOf(ctx).peer;
-  if (peer === undefined) throw new ConnectError("client certificate required", Code.Unauthenticated);
+  if (peer === undefined) throw refusal("auth.client_certificate_required");
   return peer.identity;
 }
 

@@ -63,10 +63,15 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
       rateLimitPerMinute: reader.integer("RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       agentRateLimitPerMinute: reader.integer("AGENT_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
       sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 600, { min: 10, max: 86400 }),
+      proposalTtlSeconds: reader.integer("HANDSHAKE_PROPOSAL_TTL_SECONDS", 120, { min: 10, max: 3600 }),
       agentStateMaxStalenessSeconds: reader.integer("AGENT_STATE_MAX_STALENESS_SECONDS", 5, { min: 1, max: 300 }),
     },
     api: {
       rateLimitPerMinute: reader.integer("API_RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
+    },
+    health: {
+      signerProbeIntervalSeconds: reader.integer("SIGNER_PROBE_INTERVAL_SECONDS", 30, { min: 1, max: 3600 }),
+      dependencyProbeIntervalSeconds: reader.integer("DEPENDENCY_PROBE_INTERVAL_SECONDS", 5, { min: 1, max: 300 }),
     },
     browser: readBrowser(reader, mode, baseDir, admin.jwtMaxTtlSeconds),
     limits: readConnectionLimits(reader),

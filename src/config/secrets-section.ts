@@ -143,5 +143,6 @@ export function readIssuer(ctx: SectionContext, trustDomain: string): Config["is
     kms,
     credentialTtlSeconds: r.integer("CREDENTIAL_TTL_SECONDS", 3600, { min: 60, max: 7 * 86400 }),
     auditCheckpointIntervalSeconds: r.integer("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300, { min: 1, max: 86400 }),
+    renewalsPerMinute: r.integer("RENEWALS_PER_MINUTE", 10, { min: 1, max: 10_000 }),
   };
 }

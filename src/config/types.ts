@@ -56,6 +56,8 @@ export interface Config {
     readonly credentialTtlSeconds: number;
     /** How often the head of the audit chain is signed. */
     readonly auditCheckpointIntervalSeconds: number;
+    /** Self renewals (IssueCredential with a renewal proof) per agent and minute (RENEWALS_PER_MINUTE). */
+    readonly renewalsPerMinute: number;
   };
   readonly storage: {
     /** Postgres URL; undefined means embedded PGlite in pgliteDataDir. */
@@ -77,12 +79,20 @@ export interface Config {
     /** Per-agent limit (AGENT_RATE_LIMIT_PER_MINUTE). */
     readonly agentRateLimitPerMinute: number;
     readonly sessionTtlSeconds: number;
+    /** How long a VerifyHandshake proposal may be turned into a session (HANDSHAKE_PROPOSAL_TTL_SECONDS). */
+    readonly proposalTtlSeconds: number;
     /** The oldest cached agent state a replica decides on (AGENT_STATE_MAX_STALENESS_SECONDS, default 5). */
     readonly agentStateMaxStalenessSeconds: number;
   };
   readonly api: {
     /** Per-peer limit of every other RPC (admin, registry, JWKS), per method and replica (API_RATE_LIMIT_PER_MINUTE). */
     readonly rateLimitPerMinute: number;
+  };
+  readonly health: {
+    /** How often the signer makes a throw-away signature for readiness (SIGNER_PROBE_INTERVAL_SECONDS). */
+    readonly signerProbeIntervalSeconds: number;
+    /** How often Postgres and Redis are probed for readiness (DEPENDENCY_PROBE_INTERVAL_SECONDS). */
+    readonly dependencyProbeIntervalSeconds: number;
   };
   readonly browser: {
     readonly corsAllowedOrigins: readonly string[];

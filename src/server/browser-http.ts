@@ -6,7 +6,7 @@ import { cors } from "@connectrpc/connect";
 import { ADMIN_API_KEY_HEADER } from "../api/admin-service.js";
 import type { NodeHandler } from "./connection-tracker.js";
 import type { ConsoleAssets } from "./console-assets.js";
-import { JWKS_PATH, serveJwks } from "./http-endpoints.js";
+import { JWKS_PATH, serveJwks } from "./jwks-http.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
 import { writeHead } from "./http-types.js";
 import { ERROR_CODE_HEADER } from "./interceptors/error-mapping.js";
@@ -60,7 +60,7 @@ export function browserHttpHandler(rpc: NodeHandler, options: BrowserHttpOptions
     }
     const path = (req.url ?? "/").split("?")[0];
     if (path === JWKS_PATH && req.method === "GET" && endpoints.jwks !== undefined) {
-      void serveJwks(res, endpoints.jwks, endpoints.logger);
+      void serveJwks(req, res, endpoints.jwks, endpoints.logger);
       return;
     }
     if (options.admin && options.console.serve(req, res)) return;

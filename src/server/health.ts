@@ -10,8 +10,7 @@ import {
 import type { HealthCheckResponse } from "../../gen/grpc/health/v1/health_pb.js";
 import type { HealthRegistry, ServingState } from "./health-registry.js";
 
-export { HealthRegistry, HEALTH_SERVICES } from "./health-registry.js";
-export type { CheckResult, Readiness, ProbeOptions, HealthRegistryOptions, ServingState } from "./health-registry.js";
+export { HealthRegistry } from "./health-registry.js";
 
 function toStatus(state: ServingState | undefined): ServingStatus {
   if (state === undefined) return ServingStatus.SERVICE_UNKNOWN;

@@ -3,9 +3,7 @@ import type { Logger } from "../telemetry/logger.js";
 import type { Metrics } from "../telemetry/metrics.js";
 import type { HealthRegistry } from "./health-registry.js";
 import { writeHead, type AnyRequest, type AnyResponse } from "./http-types.js";
-
-
-export const JWKS_PATH = "/.well-known/jwks.json";
+import { JWKS_PATH, serveJwks } from "./jwks-http.js";
 
 export interface HttpEndpointOptions {
   readonly health: HealthRegistry;
@@ -22,17 +20,6 @@ function send(res: AnyResponse, status: number, contentType: string, body: strin
 
 function sendJson(res: AnyResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   send(res, status, "application/json", JSON.stringify(body), extra);
-}
-
-/** Serves the JWKS (public keys only, cacheable for a minute); 503 when it cannot be read. */
-export async function serveJwks(res: AnyResponse, jwks: () => Promise<object>, logger: Logger): Promise<void> {
-  try {
-    const body = await jwks();
-    send(res, 200, "application/json", JSON.stringify(body), { "cache-control": "public, max-age=60" });
-  } catch (e) {
-    logger.error({ err: e }, "jwks unavailable");
-    sendJson(res, 503, { error: "jwks unavailable" });
-  }
 }
 
 /**
@@ -72,7 +59,7 @@ export function sidecarEndpoint(options: HttpEndpointOptions): (req: AnyRequest,
         return true;
       default:
         if (jwks === undefined) sendJson(res, 404, { error: "not found" });
-        else void serveJwks(res, jwks, logger);
+        else void serveJwks(req, res, jwks, logger);
         return true;
     }
   };

@@ -2,8 +2,7 @@
 import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo, Server as NetServer } from "node:net";
-import { Code, ConnectError } from "@connectrpc/connect";
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
 import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
@@ -11,52 +10,30 @@ import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js"
 import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Config } from "../config/types.js";
-import type { Logger } from "../telemetry/logger.js";
-import type { Metrics } from "../telemetry/metrics.js";
-import type { AdminAuthenticator } from "./admin-authenticator.js";
-import { AUTHORIZATION_TABLE } from "./authorization-table.js";
-import type { AuthorizationTable } from "./authorization-table.js";
+import { refusal } from "../domain/errors.js";
 import { browserHttpHandler } from "./browser-http.js";
-import { browserMethodTable, type BrowserMethodTable } from "./browser-table.js";
 import { ConsoleAssets } from "./console-assets.js";
 import { ConnectionTracker } from "./connection-tracker.js";
 import type { NodeHandler } from "./connection-tracker.js";
 import { contextValuesFor } from "./context.js";
 import type { ListenerKind } from "./context.js";
-import { healthService } from "./health.js";
-import type { HealthRegistry } from "./health-registry.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
-import { interceptorChain } from "./interceptors/chain.js";
+import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, type ServiceRouterOptions } from "./router.js";
 import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
-import { registerReflection } from "./reflection.js";
-import { checkRequestMessages } from "./request-messages.js";
 
-/** Largest accepted request message, bytes. */
 /** Paths of the client- and bidi-streaming RPCs (VerifyStream): their request bodies last as long as the stream. */
 const OPEN_ENDED_PATHS: ReadonlySet<string> = new Set(
   ([AdminService, AgentRegistryService, VerifierService, Health] as DescService[]).flatMap((svc) =>
     svc.methods.filter((m) => m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming").map((m) => `/${svc.typeName}/${m.name}`),
   ),
 );
-const READ_MAX_BYTES = 1024 * 1024;
 
-export interface StartServerOptions {
-  readonly config: Config;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly health: HealthRegistry;
-  readonly adminAuthenticator: AdminAuthenticator;
-  /** Registers our services (src/api); health and reflection are added here. */
-  readonly routes: (router: ConnectRouter) => void;
+export interface StartServerOptions extends ServiceRouterOptions {
   /** The issuer JWKS for /.well-known/jwks.json on the sidecar and browser listeners. */
   readonly jwks?: () => Promise<object>;
-  /** Defaults to AUTHORIZATION_TABLE (tests pass their own). */
-  readonly authorizationTable?: AuthorizationTable;
   /** PEM material; defaults to the files named in config.tls. */
   readonly tls?: TlsMaterial;
-  /** Defaults to browserMethodTable(config.browser.admin). */
-  readonly browserTable?: BrowserMethodTable;
   /** Start the browser listener (default true). */
   readonly browser?: boolean;
 }
@@ -96,56 +73,31 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   setMaxListeners(0, shutdownController.signal);
   let draining = false;
   const refuseWhileDraining: Interceptor = (next) => async (req) => {
-    if (draining) throw new ConnectError("server is shutting down", Code.Unavailable);
+    if (draining) throw refusal("server.shutting_down");
     return next(req);
   };
-  const interceptors = [
-    ...interceptorChain({
-      logger,
-      metrics,
-      adminAuthenticator: options.adminAuthenticator,
-      authorizationTable: options.authorizationTable ?? AUTHORIZATION_TABLE,
-      browserTable: options.browserTable ?? browserMethodTable(config.browser.admin),
-      rateLimitPerMinute: options.config.api.rateLimitPerMinute,
-    }),
-    refuseWhileDraining,
-  ];
-  const adapter = (listener: ListenerKind, routes: (router: ConnectRouter) => void): NodeHandler =>
+  const interceptors = [...serverInterceptors(options), refuseWhileDraining];
+  const adapter = (listener: ListenerKind): NodeHandler =>
     connectNodeAdapter({
-      routes: (router) => {
-        routes(router);
-        // Undecodable messages never reach the interceptors: count and log them here.
-        checkRequestMessages(router, READ_MAX_BYTES, (method, reason) => {
-          metrics.rpcTotal.inc({ method, code: "invalid_argument" });
-          logger.info({ method, listener, reason }, "request refused: undecodable message");
-        });
-      },
+      routes: listenerRoutes(listener, options),
       interceptors,
       contextValues: contextValuesFor(listener, config.peers),
       readMaxBytes: READ_MAX_BYTES,
       shutdownSignal: shutdownController.signal,
     });
 
-  const apiRoutes = (router: ConnectRouter): void => {
-    options.routes(router);
-    router.service(Health, healthService(health));
-  };
-  const mtlsRoutes = (router: ConnectRouter): void => {
-    apiRoutes(router);
-    registerReflection(router);
-  };
   const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
 
   const listeners: Listener[] = [];
   const mtlsTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
-  listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls", mtlsRoutes), mtlsTracker, logger), tracker: mtlsTracker });
+  listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls"), mtlsTracker, logger), tracker: mtlsTracker });
   if (options.browser ?? true) {
     const tracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
     const consoleAssets = config.browser.admin ? ConsoleAssets.load(config.browser.consoleDir) : new ConsoleAssets();
     if (config.browser.admin && !consoleAssets.built) {
       logger.warn({ consoleDir: config.browser.consoleDir }, "the console is not built (npm run build:console): /console/ answers 503");
     }
-    const front = browserHttpHandler(adapter("browser", apiRoutes), {
+    const front = browserHttpHandler(adapter("browser"), {
       allowedOrigins: config.browser.corsAllowedOrigins,
       admin: config.browser.admin,
       endpoints,
@@ -155,10 +107,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     listeners.push({ name: "browser", server, tracker });
   }
   const sidecarTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
-  const sidecarRoutes = (router: ConnectRouter): void => {
-    router.service(Health, healthService(health));
-  };
-  listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar", sidecarRoutes), sidecarTracker, endpoints), tracker: sidecarTracker });
+  listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar"), sidecarTracker, endpoints), tracker: sidecarTracker });
 
   const ports = new Map<ListenerKind, number>();
   try {

@@ -3,7 +3,6 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 /** The admin authentication outcomes counted by agent_identity_admin_auth_total (its `result` label). */
 export const ADMIN_AUTH_RESULTS = ["token_issued", "jwt", "jwt_invalid", "missing", "api_key_invalid"] as const;
-export type AdminAuthResult = (typeof ADMIN_AUTH_RESULTS)[number];
 
 /**
  * The `result` label of agent_identity_verify_total and agent_identity_verify_duration_seconds, the seed

@@ -1,10 +1,8 @@
 /** Development material: generated files, 0600 modes, chains and SANs, idempotence, --force, a real mTLS handshake. */
-import { createHash, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
-import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, createServer, type TLSSocket } from "node:tls";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devMaterialPaths, prepareDevelopmentMaterial, type DevMaterial } from "../../src/config/dev-material.js";
@@ -95,42 +93,6 @@ describe("prepareDevelopmentMaterial", () => {
     await prepareDevelopmentMaterial(material.dir, (line) => again.push(line));
     expect(again).toEqual([]);
     expect(snapshot(allFiles(material))).toEqual(before);
-  });
-
-  it("completes a real mTLS handshake: the server certificate for localhost, the admin client certificate", async () => {
-    const server = createServer({
-      cert: readFileSync(material.serverCertFile),
-      key: readFileSync(material.serverKeyFile),
-      ca: readFileSync(material.caCertFile),
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: "TLSv1.2",
-    });
-    const accepted = once(server, "secureConnection") as Promise<[TLSSocket]>;
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const { port } = server.address() as { port: number };
-    const client = connect({
-      host: "127.0.0.1",
-      port,
-      servername: "localhost",
-      ca: readFileSync(material.caCertFile),
-      cert: readFileSync(material.clients.admin.certFile),
-      key: readFileSync(material.clients.admin.keyFile),
-    });
-    try {
-      await once(client, "secureConnect");
-      expect(client.authorized).toBe(true);
-      const [socket] = await accepted;
-      expect(socket.authorized).toBe(true);
-      const peer = socket.getPeerCertificate();
-      expect(peer.subjectaltname).toBe("URI:spiffe://agent-identity.local/admin/cli");
-      const thumbprint = createHash("sha256").update(peer.raw).digest("base64url");
-      expect(thumbprint).toHaveLength(43);
-    } finally {
-      client.destroy();
-      server.close();
-    }
   });
 });
 

@@ -80,6 +80,25 @@ describe("production", () => {
     expect(config.devDir).toBe(join(root, "certs", "dev"));
   });
 
+  it("reads the policy knobs and refuses each out of its range", () => {
+    const config = loadConfig(
+      production({
+        HANDSHAKE_PROPOSAL_TTL_SECONDS: "60",
+        RENEWALS_PER_MINUTE: "3",
+        SIGNER_PROBE_INTERVAL_SECONDS: "45",
+        DEPENDENCY_PROBE_INTERVAL_SECONDS: "2",
+      }),
+      { baseDir: root },
+    );
+    expect(config.verify.proposalTtlSeconds).toBe(60);
+    expect(config.issuer.renewalsPerMinute).toBe(3);
+    expect(config.health).toEqual({ signerProbeIntervalSeconds: 45, dependencyProbeIntervalSeconds: 2 });
+    refusedOn(production({ HANDSHAKE_PROPOSAL_TTL_SECONDS: "5" }), "HANDSHAKE_PROPOSAL_TTL_SECONDS", /10/);
+    refusedOn(production({ RENEWALS_PER_MINUTE: "0" }), "RENEWALS_PER_MINUTE", /1/);
+    refusedOn(production({ SIGNER_PROBE_INTERVAL_SECONDS: "0" }), "SIGNER_PROBE_INTERVAL_SECONDS", /1/);
+    refusedOn(production({ DEPENDENCY_PROBE_INTERVAL_SECONDS: "301" }), "DEPENDENCY_PROBE_INTERVAL_SECONDS", /300/);
+  });
+
   it("reports every missing piece at once, each naming its variable", () => {
     const problems = problemsOf({});
     expect(problems.map((p) => p.variable)).toEqual([
@@ -231,6 +250,7 @@ describe("development", () => {
       kms: undefined,
       credentialTtlSeconds: 3600,
       auditCheckpointIntervalSeconds: 300,
+      renewalsPerMinute: 10,
     });
     expect(config.storage).toEqual({
       databaseUrl: undefined,
@@ -239,7 +259,16 @@ describe("development", () => {
       pgliteDataDir: join(root, "data", "pglite"),
       redisKeyPrefix: "aid:",
     });
-    expect(config.verify).toEqual({ proofMaxAgeSeconds: 60, proofFutureSkewSeconds: 5, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 600, agentStateMaxStalenessSeconds: 5 });
+    expect(config.verify).toEqual({
+      proofMaxAgeSeconds: 60,
+      proofFutureSkewSeconds: 5,
+      rateLimitPerMinute: 600,
+      agentRateLimitPerMinute: 600,
+      sessionTtlSeconds: 600,
+      proposalTtlSeconds: 120,
+      agentStateMaxStalenessSeconds: 5,
+    });
+    expect(config.health).toEqual({ signerProbeIntervalSeconds: 30, dependencyProbeIntervalSeconds: 5 });
     expect(config.browser.corsAllowedOrigins).toEqual([]);
     expect(config.devDir).toBe(material.dir);
   });

@@ -10,7 +10,8 @@ import { createLeaf, type PemPair } from "../../src/config/dev-certificates.js";
 import type { Clock } from "../../src/domain/clock.js";
 import { databaseTargets } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { failureOf, registerAgent, violatedFields } from "./identity-support.js";
+import { registerAgent } from "../support/agents.js";
+import { failureOf, violatedFields } from "../support/errors.js";
 
 /** The system clock plus an offset the test moves forward. */
 class AdvancingClock implements Clock {
@@ -109,7 +110,7 @@ describe.each(databaseTargets())("admin authentication end to end on $name", (ta
   it("tampered tokens, a wrong typ (an agent credential, a re-signed token) and a wrong audience are UNAUTHENTICATED (jwt_invalid)", async () => {
     const { token, registry } = await t.adminClients();
     const { org } = await t.client(AdminService, "admin", [bearer(token)]).createOrg({ name: "Typ test" });
-    const agent = await registerAgent(t, registry, org!.id);
+    const agent = await registerAgent(t, { registry, orgId: org!.id });
     const [h, p, s] = token.split(".") as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, "base64url").toString()) as Record<string, unknown>;
     const signingJwk = JSON.parse(readFileSync(t.config.admin.jwtPrivateJwkFile!, "utf8")) as JWK;
@@ -161,8 +162,8 @@ describe.each(databaseTargets())("admin authentication end to end on $name", (ta
     const full = await t.adminClients();
     const mine = (await full.admin.createOrg({ name: "Scoped mine" })).org!.id;
     const theirs = (await full.admin.createOrg({ name: "Scoped theirs" })).org!.id;
-    const myAgent = await registerAgent(t, full.registry, mine);
-    const theirAgent = await registerAgent(t, full.registry, theirs);
+    const myAgent = await registerAgent(t, { registry: full.registry, orgId: mine });
+    const theirAgent = await registerAgent(t, { registry: full.registry, orgId: theirs });
 
     const scoped = await t.client(AdminService, "admin").exchangeToken({ orgId: mine }, { headers: { "x-admin-api-key": t.adminApiKey } });
     expect(scoped.orgId).toBe(mine);
@@ -174,7 +175,7 @@ describe.each(databaseTargets())("admin authentication end to end on $name", (ta
     expect((await registry.getAgent({ agentId: myAgent.agentId })).agent!.orgId).toBe(mine);
     const listed = await registry.listAgents({});
     expect(listed.agents.map((a) => a.orgId)).toEqual([mine]);
-    const second = await registerAgent(t, registry, mine, "scoped registration");
+    const second = await registerAgent(t, { registry, orgId: mine, displayName: "scoped registration" });
     expect(second.agentId).toMatch(/^agt_/);
 
     // Refused elsewhere.
@@ -185,7 +186,7 @@ describe.each(databaseTargets())("admin authentication end to end on $name", (ta
       "IssueCredential for another org's agent": () => registry.issueCredential({ agentId: theirAgent.agentId }),
       "ListAgents of another org": () => registry.listAgents({ orgId: theirs }),
       "CreateOrg (spans organisations)": () => admin.createOrg({ name: "new org" }),
-      "RegisterAgent in another org": () => registerAgent(t, registry, theirs),
+      "RegisterAgent in another org": () => registerAgent(t, { registry, orgId: theirs }),
       "ListAuditEvents of another org": () => admin.listAuditEvents({ orgId: theirs }),
       "ExportAudit (the chain spans organisations)": async () => {
         for await (const _ of admin.exportAudit({})) void _;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentIdentityClient } from "../../src/client/agent.js";
 import { databaseTargets } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { verifyOnce } from "./identity-support.js";
+import { verifyOnce } from "../support/agents.js";
 import { agentKeyFiles, cli, parsed, type CliRun } from "./admin-cli-support.js";
 
 interface JsonAgent {

@@ -14,9 +14,9 @@ import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js"
 import { projectRoot } from "../../src/config/project-root.js";
 import { databaseTargets } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { eventually, metricValue, readyz, scrapeMetrics } from "../support/agents.js";
+import { PAYMENTS_MANIFEST, newAgentKey } from "../support/agents.js";
+import { eventually, metricValue, readyz, scrapeMetrics } from "../support/wire.js";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MANIFEST, newAgentKey } from "./identity-support.js";
 import { sealEvents } from "../../src/domain/audit/index.js";
 import { createSqlPersister } from "../../src/adapters/sql/persister.js";
 
@@ -61,21 +61,21 @@ describe.each(databaseTargets())("audit log end to end on $name", (target) => {
     const adminId = t.material.clients.admin.identity;
     const { org } = await admin.admin.createOrg({ name: "Audited" }, rid("create-org"));
     const orgId = org!.id;
-    const key = (await newAgentKey(t)).client;
+    const key = (await newAgentKey(t.config.issuer.issuerUrl)).client;
     const audience = t.config.issuer.issuerUrl;
     const registered = await admin.registry.registerAgent(
       {
         orgId,
         displayName: "audited bot",
         publicJwk: JSON.stringify(key.publicJwk),
-        capabilities: MANIFEST,
+        capabilities: PAYMENTS_MANIFEST,
         possessionProof: await key.makePossessionProof({ op: "agent.register", audience, orgId }),
       },
       rid("register"),
     );
     const agentId = registered.agent!.id;
     key.agentId = agentId;
-    const newKey = (await newAgentKey(t, "EdDSA")).client;
+    const newKey = (await newAgentKey(t.config.issuer.issuerUrl, { alg: "EdDSA" })).client;
     await admin.registry.rotateAgentKey(
       {
         agentId,
@@ -85,7 +85,7 @@ describe.each(databaseTargets())("audit log end to end on $name", (target) => {
       rid("rotate"),
     );
     newKey.agentId = agentId;
-    await admin.registry.updateCapabilities({ agentId, capabilities: { ...MANIFEST, scopes: ["orders:read"] } }, rid("update"));
+    await admin.registry.updateCapabilities({ agentId, capabilities: { ...PAYMENTS_MANIFEST, scopes: ["orders:read"] } }, rid("update"));
     await admin.registry.issueCredential({ agentId }, rid("admin-issue"));
     await t.client(AgentRegistryService, "agent").issueCredential({ agentId, proof: await newKey.makeRenewalProof() }, rid("self-renew"));
     await admin.registry.revokeAgent({ agentId, reason: "audit test" }, rid("revoke"));

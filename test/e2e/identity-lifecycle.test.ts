@@ -1,4 +1,5 @@
 /** End to end over mTLS: an agent's whole life (register, JWKS, self renewal, key rotation, capability update, revoke). */
+import { createHash } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,20 +7,23 @@ import { AgentStatus } from "../../gen/agentidentity/v1/common_pb.js";
 import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
 import { databaseTargets, redisTarget } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { MANIFEST, failureOf, newAgentKey, registerAgent, verifyOnce, type RegisteredAgent } from "./identity-support.js";
+import { PAYMENTS_MANIFEST, newAgentKey, registerAgent, verifyOnce, type RegisteredAgent } from "../support/agents.js";
+import { failureOf } from "../support/errors.js";
+import { getJwksOverHttp } from "../support/wire.js";
 
 describe.each(databaseTargets())("agent lifecycle end to end on $name (redis when TEST_REDIS_URL is set)", (target) => {
   const redis = redisTarget();
   let t: TestApp;
   let admin: Awaited<ReturnType<TestApp["adminClients"]>>;
   let orgId: string;
+  /** Read-only in the tests below: the ones that change an agent register their own. */
   let agent: RegisteredAgent;
 
   beforeAll(async () => {
     t = await startTestApp({ database: target, redis });
     admin = await t.adminClients();
     orgId = (await admin.admin.createOrg({ name: `Lifecycle ${target.name}` })).org!.id;
-    agent = await registerAgent(t, admin.registry, orgId);
+    agent = await registerAgent(t, { registry: admin.registry, orgId });
   });
   afterAll(async () => {
     await t?.close();
@@ -46,10 +50,32 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
     expect(ok.agentId).toBe(agent.agentId);
   });
 
+  it.each(["sidecar", "browser"] as const)(
+    "/.well-known/jwks.json on the %s listener: the GetJwks keys, Cache-Control public, max-age=300, a strong ETag, 304 on If-None-Match",
+    async (listener) => {
+      const res = await getJwksOverHttp(t, listener);
+      expect(res.status).toBe(200);
+      expect(res.headers["cache-control"]).toBe("public, max-age=300");
+      expect(res.headers.etag).toBe(`"${createHash("sha256").update(res.body).digest("base64url")}"`);
+      expect(res.body).toBe((await t.verifier().getJwks({})).jwksJson);
+      const etag = String(res.headers.etag);
+      for (const ifNoneMatch of [etag, `W/${etag}`]) {
+        const again = await getJwksOverHttp(t, listener, { "if-none-match": ifNoneMatch });
+        expect({ status: again.status, body: again.body, etag: again.headers.etag, cache: again.headers["cache-control"] }).toEqual({
+          status: 304,
+          body: "",
+          etag,
+          cache: "public, max-age=300",
+        });
+      }
+      expect((await getJwksOverHttp(t, listener, { "if-none-match": '"stale"' })).status).toBe(200);
+    },
+  );
+
   it("the agent renews its own credential with its certificate and a renewal proof; a replayed proof is refused", async () => {
     const self = t.client(AgentRegistryService, "agent");
     // Right after registration, with no Verify of the agent before (no rate-limit state in the replay store yet).
-    const fresh = await registerAgent(t, admin.registry, orgId, "fresh bot");
+    const fresh = await registerAgent(t, { registry: admin.registry, orgId, displayName: "fresh bot" });
     const freshProof = await fresh.key.makeRenewalProof();
     expect((await self.issueCredential({ agentId: fresh.agentId, proof: freshProof })).credential!.token).toMatch(/^ey/);
     const freshReplay = await failureOf(self.issueCredential({ agentId: fresh.agentId, proof: freshProof }));
@@ -71,7 +97,8 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
   });
 
   it("RotateAgentKey: the old credential and the old key are refused, the new credential verifies", async () => {
-    const { client: newKey } = await newAgentKey(t, "ES256");
+    const agent = await registerAgent(t, { registry: admin.registry, orgId, displayName: "rotated bot" });
+    const { client: newKey } = await newAgentKey(t.config.issuer.issuerUrl, { alg: "ES256" });
     newKey.agentId = agent.agentId;
     const rotated = await admin.registry.rotateAgentKey({
       agentId: agent.agentId,
@@ -102,14 +129,14 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
 
     const fresh = await verifyOnce(t, verifier, newKey, newCredential);
     expect(fresh.reasonCode).toBe("verified");
-    agent = { agentId: agent.agentId, credential: newCredential, key: newKey };
   });
 
   it("UpdateCapabilities: a credential from before is refused (credential_mismatch), the new one verifies", async () => {
+    const agent = await registerAgent(t, { registry: admin.registry, orgId, displayName: "updated bot" });
     const before = agent.credential;
     const updated = await admin.registry.updateCapabilities({
       agentId: agent.agentId,
-      capabilities: { ...MANIFEST, scopes: [...MANIFEST.scopes, "refunds:write"] },
+      capabilities: { ...PAYMENTS_MANIFEST, scopes: [...PAYMENTS_MANIFEST.scopes, "refunds:write"] },
     });
     expect(updated.agent!.capabilities!.scopes).toContain("refunds:write");
     const verifier = t.verifier();
@@ -118,10 +145,10 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
     expect(stale.reasonCode).toBe("credential_mismatch");
     const current = await verifyOnce(t, verifier, agent.key, updated.credential!.token);
     expect(current.reasonCode).toBe("verified");
-    agent = { ...agent, credential: updated.credential!.token };
   });
 
   it("RevokeAgent: renewal refused, Verify says revoked, GetAgent shows who and why; a second revoke keeps the first time", async () => {
+    const agent = await registerAgent(t, { registry: admin.registry, orgId, displayName: "revoked bot" });
     const revoked = await admin.registry.revokeAgent({ agentId: agent.agentId, reason: "key leaked in a log" });
     expect(revoked.agent!.status).toBe(AgentStatus.REVOKED);
 
@@ -151,12 +178,12 @@ describe.each(databaseTargets())("agent lifecycle end to end on $name (redis whe
     expect((await failureOf(admin.registry.revokeAgent({ agentId: unknown, reason: "x" }))).code).toBe(Code.NotFound);
     expect((await failureOf(admin.registry.getAgent({ agentId: unknown }))).code).toBe(Code.NotFound);
 
-    const rotateAfter = await failureOf(admin.registry.updateCapabilities({ agentId: agent.agentId, capabilities: MANIFEST }));
+    const rotateAfter = await failureOf(admin.registry.updateCapabilities({ agentId: agent.agentId, capabilities: PAYMENTS_MANIFEST }));
     expect(rotateAfter.code).toBe(Code.FailedPrecondition);
   });
 
   it("two concurrent revokes of one agent: one revocation, one audit event, both answers agree", async () => {
-    const target = await registerAgent(t, admin.registry, orgId, "raced bot");
+    const target = await registerAgent(t, { registry: admin.registry, orgId, displayName: "raced bot" });
     const [a, b] = await Promise.all([
       admin.registry.revokeAgent({ agentId: target.agentId, reason: "first" }),
       admin.registry.revokeAgent({ agentId: target.agentId, reason: "second" }),

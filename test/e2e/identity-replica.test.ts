@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresOnlyTarget, redisTarget, type RedisTarget } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { registerAgent, verifyOnce } from "./identity-support.js";
+import { registerAgent, verifyOnce } from "../support/agents.js";
 
 const postgres = postgresOnlyTarget();
 const redisConfigured = process.env.TEST_REDIS_URL !== undefined && process.env.TEST_REDIS_URL !== "";
@@ -28,7 +28,7 @@ describe.skipIf(!runnable)("two replicas sharing Postgres and Redis (skipped wit
   it("replica B refuses a credential as revoked after replica A revokes it", async () => {
     const adminA = await a.adminClients();
     const orgId = (await adminA.admin.createOrg({ name: "Replicated" })).org!.id;
-    const agent = await registerAgent(a, adminA.registry, orgId);
+    const agent = await registerAgent(a, { registry: adminA.registry, orgId });
 
     // Replica B reads the agent (warming its state cache) and accepts it.
     const verifierB = b.verifier();

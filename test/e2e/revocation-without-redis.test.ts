@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresOnlyTarget, redisTarget, type RedisTarget } from "../support/databases.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
-import { registerAgent, verifyOnce } from "./identity-support.js";
+import { registerAgent, verifyOnce } from "../support/agents.js";
 
 const postgres = postgresOnlyTarget();
 const redisConfigured = process.env.TEST_REDIS_URL !== undefined && process.env.TEST_REDIS_URL !== "";
@@ -38,7 +38,7 @@ describe.skipIf(postgres === undefined || !redisConfigured)("revocation through 
   it("replica A answers success without Redis; replica B refuses the agent within the bound", { timeout: 60_000 }, async () => {
     const adminA = await a.adminClients();
     const orgId = (await adminA.admin.createOrg({ name: `cut-${Date.now()}` })).org!.id;
-    const agent = await registerAgent(a, adminA.registry, orgId);
+    const agent = await registerAgent(a, { registry: adminA.registry, orgId });
     const verifierB = b.verifier();
     expect((await verifyOnce(b, verifierB, agent.key, agent.credential)).reasonCode).toBe("verified");
 

@@ -7,7 +7,8 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VerifierService, VerifyRequestSchema } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { ManualClock } from "../../src/domain/clock.js";
-import { metricValue, proofFor, registerAgent, scrapeMetrics, verifyRequest } from "../support/agents.js";
+import { proofFor, registerAgent, verifyRequest } from "../support/agents.js";
+import { metricValue, scrapeMetrics } from "../support/wire.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { databaseTargets, redisTarget, type RedisTarget } from "../support/databases.js";
 

@@ -3,18 +3,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/domain/clock.js";
-import {
-  eventually,
-  LocalRedisServer,
-  metricValue,
-  proofFor,
-  readyz,
-  redisServerAvailable,
-  registerAgent,
-  scrapeMetrics,
-  verifyRequest,
-  type RegisteredAgent,
-} from "../support/agents.js";
+import { proofFor, registerAgent, verifyRequest, type RegisteredAgent } from "../support/agents.js";
+import { LocalRedisServer, redisServerAvailable } from "../support/redis-server.js";
+import { eventually, metricValue, readyz, scrapeMetrics } from "../support/wire.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { databaseTargets } from "../support/databases.js";
 

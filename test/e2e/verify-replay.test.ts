@@ -8,16 +8,9 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { ManualClock } from "../../src/domain/clock.js";
-import {
-  eventually,
-  LocalRedisServer,
-  proofFor,
-  readyz,
-  redisServerAvailable,
-  registerAgent,
-  verifyRequest,
-  type RegisteredAgent,
-} from "../support/agents.js";
+import { proofFor, registerAgent, verifyRequest, type RegisteredAgent } from "../support/agents.js";
+import { LocalRedisServer, redisServerAvailable } from "../support/redis-server.js";
+import { eventually, readyz } from "../support/wire.js";
 import { startTestApp, testMaterial, type TestApp } from "../support/app-harness.js";
 import { databaseTargets, postgresOnlyTarget, redisTarget, type RedisTarget } from "../support/databases.js";
 

@@ -5,7 +5,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VerifierService, type VerifyStreamRequestSchema, type VerifyStreamResponse } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { STREAM_IN_FLIGHT } from "../../src/api/verify-stream.js";
-import { metricValue, proofFor, registerAgent, scrapeMetrics, verifyRequest, type RegisteredAgent } from "../support/agents.js";
+import { proofFor, registerAgent, verifyRequest, type RegisteredAgent } from "../support/agents.js";
+import { metricValue, scrapeMetrics } from "../support/wire.js";
 import { startTestApp, type TestApp } from "../support/app-harness.js";
 import { databaseTargets, redisTarget, type RedisTarget } from "../support/databases.js";
 

@@ -4,7 +4,7 @@ import { createRedis, checkRedisReady, waitForRedis } from "../../src/adapters/r
 import { RedisInvalidationBus } from "../../src/adapters/redis/invalidation-bus.js";
 import { MemoryInvalidationBus } from "../../src/adapters/memory/invalidation-bus.js";
 import type { Invalidation } from "../../src/domain/verify/invalidation.js";
-import { redisTarget } from "../support/databases.js";
+import { redisTarget, runsEmbedded } from "../support/databases.js";
 
 const target = redisTarget();
 
@@ -15,7 +15,7 @@ function waitFor(check: () => boolean): Promise<void> {
   });
 }
 
-describe("memory invalidation bus", () => {
+describe.runIf(runsEmbedded())("memory invalidation bus", () => {
   it("delivers messages and calls onResubscribe on subscribe and on every resubscribe", async () => {
     const bus = new MemoryInvalidationBus();
     const seen: Invalidation[] = [];

@@ -15,7 +15,7 @@ import { exportAndVerify } from "../../src/cli/pilot/audit-export.js";
 import type { DevMaterial } from "../../src/config/dev-material.js";
 import { ensureBuild } from "../ops/support.js";
 import { testMaterial } from "../support/app-harness.js";
-import { freePort, LocalRedisServer, redisServerAvailable } from "../support/agents.js";
+import { freePort, LocalRedisServer, redisServerAvailable } from "../support/redis-server.js";
 import { guardClientSessionsAgainstGoawayCrash } from "../support/goaway-guard.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { PostgresCluster, postgresBinDir } from "./postgres-cluster.js";

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres } from "../../src/adapters/sql/database.js";
 import { DomainError } from "../../src/domain/errors.js";
-import { databaseTargets, type TestDatabase } from "../support/databases.js";
+import { adapterRun, databaseTargets, type TestDatabase } from "../support/databases.js";
 
 describe.each(databaseTargets())("database adapter on $name", (target) => {
   let db: TestDatabase;
@@ -40,7 +40,8 @@ describe.each(databaseTargets())("database adapter on $name", (target) => {
   });
 });
 
-describe("openPostgres against an unreachable server", () => {
+// A client socket to a closed port: not for the socket-free embedded run (the integration project runs it).
+describe.skipIf(adapterRun() === "embedded")("openPostgres against an unreachable server", () => {
   it("maps connection failures to DomainError unavailable \"database unavailable\"", async () => {
     const db = openPostgres("postgres://postgres@127.0.0.1:1/none", { max: 1 });
     try {

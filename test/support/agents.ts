@@ -1,28 +1,20 @@
-/** E2E helpers for the Verify path: register agents with keys, extra relying parties, metrics scrapes, Redis chores. */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
-import { createClient, type Client, type Transport } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+/** The one set of agent fixtures: keys, the manifest, registration, proofs and Verify requests, for any harness. */
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
-import { Redis } from "ioredis";
-import { CapabilityManifestSchema, type CapabilityManifest } from "../../gen/agentidentity/v1/common_pb.js";
+import { CapabilityManifestSchema } from "../../gen/agentidentity/v1/common_pb.js";
 import type { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
-import { VerifierService, type VerifyRequest } from "../../gen/agentidentity/v1/verifier_pb.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { VerifierService, VerifyRequestSchema, VerifyResponse } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { AgentIdentityClient } from "../../src/client/agent.js";
-import { createLeaf } from "../../src/config/dev-certificates.js";
 import type { Clock } from "../../src/domain/clock.js";
-import type { TestApp } from "./app-harness.js";
+import type { ServiceUnderTest } from "./service-under-test.js";
 
-/** The manifest most tests use: payments with a EUR limit of 100.00. */
-export const PAYMENTS_MANIFEST: MessageInitShape<typeof CapabilityManifestSchema> = {
+/** The manifest every test registers by default: payments with a EUR limit of 100.00. */
+export const PAYMENTS_MANIFEST = {
   scopes: ["payments:write", "payments:read"],
   operations: ["payment.create", "payment.refund"],
   amountLimits: [{ currency: "EUR", maxAmountMinor: 10_000n }],
-};
+} satisfies MessageInitShape<typeof CapabilityManifestSchema>;
 
 export interface RegisteredAgent {
   readonly agentId: string;
@@ -32,44 +24,46 @@ export interface RegisteredAgent {
   readonly credential: string;
 }
 
-/** A fresh agent key (ES256 by default) held by the agent-side helper, on `clock`. */
-export async function newAgentKey(
-  serviceAudience: string,
-  options: { alg?: "ES256" | "EdDSA"; clock?: Clock; agentId?: string } = {},
-): Promise<{ client: AgentIdentityClient; privateJwk: JWK }> {
+export interface AgentKeyOptions {
+  readonly alg?: "ES256" | "EdDSA";
+  readonly clock?: Clock;
+  readonly agentId?: string;
+}
+
+/** A fresh agent key (ES256 by default) held by the agent-side helper, on `clock` (every tier's agent keys). */
+export async function newAgentKey(serviceAudience: string | undefined, options: AgentKeyOptions = {}): Promise<{ client: AgentIdentityClient; privateJwk: JWK }> {
   const { privateKey } = await generateKeyPair(options.alg ?? "ES256", { extractable: true });
   const privateJwk = await exportJWK(privateKey);
   const client = await AgentIdentityClient.fromJwk(privateJwk, { serviceAudience, clock: options.clock, agentId: options.agentId });
   return { client, privateJwk };
 }
 
-/** Creates an org (unless given) and registers an agent with a fresh key through the admin registry client. */
-export async function registerAgent(
-  t: TestApp,
-  options: {
-    registry?: Client<typeof AgentRegistryService>;
-    orgId?: string;
-    clock?: Clock;
-    alg?: "ES256" | "EdDSA";
-    capabilities?: MessageInitShape<typeof CapabilityManifestSchema>;
-  } = {},
-): Promise<RegisteredAgent> {
-  const clients = options.registry === undefined ? await t.adminClients() : undefined;
+export interface RegisterOptions {
+  readonly registry?: Client<typeof AgentRegistryService>;
+  /** Created (with a random name) when not given. */
+  readonly orgId?: string;
+  readonly displayName?: string;
+  readonly clock?: Clock;
+  readonly alg?: "ES256" | "EdDSA";
+  readonly capabilities?: MessageInitShape<typeof CapabilityManifestSchema>;
+}
+
+/** Creates an org (unless given) and registers an agent with a fresh key through an admin registry client. */
+export async function registerAgent(t: ServiceUnderTest, options: RegisterOptions = {}): Promise<RegisteredAgent> {
+  const clients = options.registry === undefined || options.orgId === undefined ? await t.adminClients() : undefined;
   const registry = options.registry ?? clients!.registry;
   let orgId = options.orgId;
   if (orgId === undefined) {
-    const admin = clients?.admin ?? (await t.adminClients()).admin;
-    const { org } = await admin.createOrg({ name: `org ${Math.random().toString(36).slice(2, 10)}` });
+    const { org } = await clients!.admin.createOrg({ name: `org ${Math.random().toString(36).slice(2, 10)}` });
     orgId = org!.id;
   }
   const audience = t.config.issuer.issuerUrl;
   const { client: key } = await newAgentKey(audience, { alg: options.alg, clock: options.clock });
-  const capabilities: CapabilityManifest = create(CapabilityManifestSchema, options.capabilities ?? PAYMENTS_MANIFEST);
   const res = await registry.registerAgent({
     orgId,
-    displayName: "e2e agent",
+    displayName: options.displayName ?? "billing bot",
     publicJwk: JSON.stringify(key.publicJwk),
-    capabilities,
+    capabilities: create(CapabilityManifestSchema, options.capabilities ?? PAYMENTS_MANIFEST),
     possessionProof: await key.makePossessionProof({ op: "agent.register", audience, orgId }),
   });
   key.agentId = res.agent!.id;
@@ -118,7 +112,7 @@ export function verifyRequest(
   presented: { credential: string } | { sessionToken: string },
   proof: string,
   request: PaymentRequest = {},
-): MessageInitShape<typeof import("../../gen/agentidentity/v1/verifier_pb.js").VerifyRequestSchema> {
+): MessageInitShape<typeof VerifyRequestSchema> {
   const r = withDefaults(request);
   return {
     presented: "credential" in presented ? { case: "credential", value: presented.credential } : { case: "sessionToken", value: presented.sessionToken },
@@ -129,153 +123,14 @@ export function verifyRequest(
     currency: r.currency,
   };
 }
-export type { VerifyRequest };
 
-/** A second relying party: a client certificate under the app's dev CA with a SPIFFE ID under /rp/. */
-export interface ExtraPeer {
-  readonly identity: string;
-  transport(): Transport;
-  verifier(): Client<typeof VerifierService>;
-  client<S extends Parameters<typeof createClient>[0]>(service: S): Client<S>;
-}
-
-export async function extraRelyingParty(t: TestApp, name: string): Promise<ExtraPeer> {
-  const m = t.material;
-  const ca = { certPem: readFileSync(m.caCertFile, "utf8"), keyPem: readFileSync(m.caKeyFile, "utf8") };
-  const trustDomain = new URL(m.clients.relyingParty.identity).host;
-  const identity = `spiffe://${trustDomain}/rp/${name}`;
-  const leaf = await createLeaf(ca, { kind: "client", commonName: `rp-${name}`, spiffeId: identity }, Date.now());
-  const certFile = join(m.dir, `rp-${name}.crt`);
-  const keyFile = join(m.dir, `rp-${name}.key`);
-  writeFileSync(certFile, leaf.certPem, { mode: 0o600 });
-  writeFileSync(keyFile, leaf.keyPem, { mode: 0o600 });
-  const transport = (): Transport =>
-    createGrpcTransport({ baseUrl: t.baseUrl, nodeOptions: { ca: ca.certPem, cert: leaf.certPem, key: leaf.keyPem } });
-  return {
-    identity,
-    transport,
-    verifier: () => createClient(VerifierService, transport()),
-    client: (service) => createClient(service, transport()),
-  };
-}
-
-/** The text of the app's sidecar /metrics. */
-export async function scrapeMetrics(t: TestApp): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${t.app.server.sidecarPort}/metrics`);
-  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
-  return res.text();
-}
-
-/** The sidecar's /readyz status and body. */
-export async function readyz(t: TestApp): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${t.app.server.sidecarPort}/readyz`);
-  return { status: res.status, body: await res.text() };
-}
-
-/**
- * The value of the sample `name` whose labels include every given label (exactly one such sample must
- * exist), or 0 when none exists (a counter never incremented has no labelled sample).
- */
-export function metricValue(text: string, name: string, labels: Readonly<Record<string, string>> = {}): number {
-  const matches: number[] = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#") || line.trim() === "") continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const found: Record<string, string> = {};
-    for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) found[l[1]!] = l[2]!;
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) matches.push(Number(m[3]));
-  }
-  if (matches.length > 1) throw new Error(`${matches.length} samples of ${name} match ${JSON.stringify(labels)}`);
-  return matches[0] ?? 0;
-}
-
-/** A free loopback TCP port (bound and released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-/** True when a redis-server binary is on PATH; when CI=true a missing binary is an error, not a skip. */
-export function redisServerAvailable(): boolean {
-  const ok = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
-  if (!ok && process.env.CI === "true") throw new Error("redis-server must be on PATH when CI=true");
-  return ok;
-}
-
-/** A redis-server child process of this test on a loopback port, no persistence; stop and start it at will. */
-export class LocalRedisServer {
-  private child: ChildProcess | undefined;
-
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<LocalRedisServer> {
-    const server = new LocalRedisServer(await freePort());
-    await server.start();
-    return server;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts redis-server on the same port and waits until it answers PING. */
-  async start(): Promise<void> {
-    if (this.child !== undefined) throw new Error("redis-server already running");
-    const child = spawn(
-      "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--maxmemory-policy", "noeviction"],
-      { stdio: "ignore" },
-    );
-    this.child = child;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on("error", () => undefined);
-      try {
-        await probe.connect();
-        if ((await probe.ping()) === "PONG") return;
-      } catch {
-        // not up yet
-      } finally {
-        probe.disconnect();
-      }
-      if (Date.now() > deadline) throw new Error("redis-server did not start within 10 s");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /** Kills the child (SIGKILL: like a crash) and waits for its exit. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child === undefined) return;
-    this.child = undefined;
-    if (child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
-      child.kill("SIGKILL");
-    });
-  }
-
-  /** A short-lived client to this server (the caller disconnects it). */
-  connect(): Redis {
-    return new Redis(this.url, { maxRetriesPerRequest: 1 });
-  }
-}
-
-/** Polls `check` until it returns true, or throws after `timeoutMs` (generous deadlines: not a timing assertion). */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Verify with a fresh proof (5.00 EUR payment) by the agent, presenting `credential`, as the dev relying party. */
+export async function verifyOnce(
+  t: ServiceUnderTest,
+  verifier: Client<typeof VerifierService>,
+  key: AgentIdentityClient,
+  credential: string,
+): Promise<VerifyResponse> {
+  const proof = await proofFor(key, t.material.clients.relyingParty.identity, credential);
+  return verifier.verify(verifyRequest({ credential }, proof));
 }

@@ -1,4 +1,8 @@
-/** Test databases and Redis: PGlite always, real Postgres/Redis when TEST_DATABASE_URL/TEST_REDIS_URL are set. */
+/**
+ * Test databases and Redis. Which adapters a run uses is TEST_ADAPTERS (set per vitest project): "embedded"
+ * (unit, api: PGlite and the in-memory stores only), "real" (integration: Postgres and Redis only), unset (e2e and
+ * direct runs: PGlite always, and real Postgres/Redis when TEST_DATABASE_URL/TEST_REDIS_URL are set).
+ */
 import { randomBytes } from "node:crypto";
 import { deleteKeysWithPrefix } from "../../src/adapters/redis/keyspace.js";
 import pg from "pg";
@@ -22,8 +26,21 @@ export interface DatabaseTarget {
   open(options?: OpenOptions): Promise<TestDatabase>;
 }
 
+export type AdapterRun = "embedded" | "real" | "both";
+
+/** The adapters this run tests (TEST_ADAPTERS). */
+export function adapterRun(): AdapterRun {
+  const value = process.env.TEST_ADAPTERS;
+  return value === "embedded" || value === "real" ? value : "both";
+}
+
+/** Whether this run includes the embedded/in-memory targets of the contract suites. */
+export function runsEmbedded(): boolean {
+  return adapterRun() !== "real";
+}
+
 function ciRequires(variable: string): void {
-  if (process.env.CI === "true") throw new Error(`${variable} must be set when CI=true`);
+  if (process.env.CI === "true" || adapterRun() === "real") throw new Error(`${variable} must be set when CI=true or TEST_ADAPTERS=real`);
 }
 
 function randomSuffix(): string {
@@ -73,14 +90,17 @@ function postgresTarget(adminUrl: string): DatabaseTarget {
   };
 }
 
-/** PGlite always; Postgres when TEST_DATABASE_URL is set (required when CI=true). Open one per test file. */
+/** PGlite (unless the run is "real"); Postgres when TEST_DATABASE_URL is set (unless "embedded"). One per test file. */
 export function databaseTargets(): DatabaseTarget[] {
+  const run = adapterRun();
+  const embedded = run === "real" ? [] : [pgliteTarget];
+  if (run === "embedded") return embedded;
   const url = process.env.TEST_DATABASE_URL;
   if (url === undefined || url === "") {
     ciRequires("TEST_DATABASE_URL");
-    return [pgliteTarget];
+    return embedded;
   }
-  return [pgliteTarget, postgresTarget(url)];
+  return [...embedded, postgresTarget(url)];
 }
 
 /** The real Postgres target alone, or undefined when TEST_DATABASE_URL is unset (and CI is not set). */
@@ -96,8 +116,9 @@ export interface RedisTarget {
   cleanup(): Promise<void>;
 }
 
-/** A Redis URL and a unique key prefix when TEST_REDIS_URL is set (required when CI=true), else undefined. */
+/** A Redis URL and a unique key prefix when TEST_REDIS_URL is set (required when CI=true), else (and in "embedded" runs) undefined. */
 export function redisTarget(): RedisTarget | undefined {
+  if (adapterRun() === "embedded") return undefined;
   const url = process.env.TEST_REDIS_URL;
   if (url === undefined || url === "") {
     ciRequires("TEST_REDIS_URL");

@@ -1,5 +1,5 @@
 /** Test wiring for the Verify path: real keys, a jose-based fake credential checker, in-memory ports. */
-import { decodeProtectedHeader, errors, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from "jose";
+import { decodeProtectedHeader, errors, generateKeyPair, jwtVerify, SignJWT, type JWK } from "jose";
 import { ManualClock } from "../../src/domain/clock.js";
 import {
   AgentStateCache,
@@ -15,7 +15,8 @@ import {
 import { CachedTrustStateSource, TrustScorer } from "../../src/domain/trust/index.js";
 import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
 import { MemoryInvalidationBus } from "../../src/adapters/memory/invalidation-bus.js";
-import { AgentIdentityClient } from "../../src/client/agent.js";
+import type { AgentIdentityClient } from "../../src/client/agent.js";
+import { newAgentKey as newSharedAgentKey } from "../support/agents.js";
 import type { TrustState } from "../../src/domain/trust/state.js";
 import type { AgentState, CapabilityManifest } from "../../src/domain/agents/index.js";
 
@@ -118,10 +119,9 @@ export interface Agent {
   readonly privateJwk: JWK;
 }
 
-export async function newAgentKey(clock: ManualClock, alg: "EdDSA" | "ES256" = "EdDSA"): Promise<Agent> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true });
-  const privateJwk = await exportJWK(privateKey);
-  return { client: await AgentIdentityClient.fromJwk(privateJwk, { clock }), privateJwk };
+/** An agent key for the domain-level Verify tests (EdDSA by default): the shared fixture, without a service audience. */
+export function newAgentKey(clock: ManualClock, alg: "EdDSA" | "ES256" = "EdDSA"): Promise<Agent> {
+  return newSharedAgentKey(undefined, { clock, alg });
 }
 
 /** Everything a Verify test needs, wired like app.ts would with in-memory adapters. */

@@ -10,7 +10,7 @@ import { localError } from "./failures.js";
 import type { ConnectionSettings, ResolvedSettings } from "./settings.js";
 import { AdminTokenSource, adminBearer } from "./token-source.js";
 
-export const ADMIN_API_KEY_HEADER = "x-admin-api-key";
+const ADMIN_API_KEY_HEADER = "x-admin-api-key";
 
 export interface AdminSession {
   readonly settings: ConnectionSettings;

@@ -1,20 +1,5 @@
 /** `npm run bench` settings: BENCH_* variables and the command line (`--json FILE`, `--short`). */
 
-export const BENCH_VARIABLES = [
-  "BENCH_PHASE_SECONDS",
-  "BENCH_MAX_CALLS",
-  "BENCH_CONCURRENCY",
-  "BENCH_RATES",
-  "BENCH_CONNECTIONS",
-  "BENCH_STREAM_IN_FLIGHT",
-  "BENCH_WARMUP_SECONDS",
-  "BENCH_SERVER",
-  "BENCH_DATABASE_URL",
-  "BENCH_REDIS_URL",
-  "BENCH_CPU_PROFILE_DIR",
-  "BENCH_BASELINE_MAIN",
-] as const;
-
 export interface BenchSettings {
   /** Each timed phase's length. */
   readonly phaseSeconds: number;

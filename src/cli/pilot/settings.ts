@@ -35,30 +35,6 @@ export interface PilotSettings {
   readonly sidecarUrl: string;
 }
 
-/** The variables pilot:smoke reads, for the docs and the consistency test. */
-export const PILOT_VARIABLES = [
-  "PILOT_ADDR",
-  "PILOT_TLS_SERVER_NAME",
-  "PILOT_DEV_DIR",
-  "PILOT_CA_FILE",
-  "PILOT_ADMIN_CERT_FILE",
-  "PILOT_ADMIN_KEY_FILE",
-  "PILOT_RP_CERT_FILE",
-  "PILOT_RP_KEY_FILE",
-  "PILOT_AGENT_CERT_FILE",
-  "PILOT_AGENT_KEY_FILE",
-  "PILOT_ADMIN_API_KEY",
-  "PILOT_ADMIN_API_KEY_FILE",
-  "ADMIN_API_KEY",
-  "ADMIN_API_KEYS",
-  "PILOT_RP_AUDIENCE",
-  "PILOT_ISSUER_URL",
-  "PILOT_RATE_LIMIT",
-  "PILOT_TIMEOUT_MS",
-  "PILOT_AUDIT_EXPORT_FILE",
-  "PILOT_SIDECAR_URL",
-] as const;
-
 export class PilotSettingsError extends Error {
   override readonly name = "PilotSettingsError";
 }

@@ -20,7 +20,7 @@ export {
 export { signCheckpoint, verifyCheckpointJws } from "./checkpoint-jws.js";
 export { createCheckpointer } from "./checkpointer.js";
 export { auditDecisionRecorder } from "./decision-recorder.js";
-export { createDecisionWriter } from "./decision-writer.js";
+export { createDecisionWriter, type DecisionWriter } from "./decision-writer.js";
 export { buildAuditExport } from "./export.js";
 export { ExportFormatError, formatExportFile, parseExportFile, type AuditExport } from "./export-file.js";
 export type { AuditBatchAppender, AuditListFilter, AuditReader, CheckpointStore } from "./ports.js";

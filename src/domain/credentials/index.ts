@@ -10,7 +10,7 @@ import { CredentialMinting } from "./minting.js";
 import type { IssuerKeyRepository } from "./ports.js";
 
 export { CredentialVerifier, issueCredential, type CredentialSubject, type IssuedCredential } from "./credentials.js";
-export { buildJwks, etagMatches, formatTrustedKeys, jwksHttpResponse, publicMembers } from "./jwks.js";
+export { buildJwks, etagMatches, formatTrustedKeys, JWKS_MAX_AGE_SECONDS, jwksHttpResponse, publicMembers } from "./jwks.js";
 export { IssuerKeySet } from "./key-set.js";
 export type { CredentialMinting } from "./minting.js";
 export type {

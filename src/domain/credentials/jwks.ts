@@ -18,7 +18,7 @@ export interface JwksDocument {
 }
 
 /** Seconds relying parties may cache the JWKS; bounds how long a revoked key lingers in their caches. */
-const JWKS_MAX_AGE_SECONDS = 300;
+export const JWKS_MAX_AGE_SECONDS = 300;
 
 /** kty, crv, x (and y for EC) only: anything else in a JWK (d, key_ops, ...) is dropped. */
 export function publicMembers(jwk: JWK): JWK {

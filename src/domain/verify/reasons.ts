@@ -60,7 +60,3 @@ export function reasonCodeOf(reason: Reason): ReasonCode {
 export function reasonOf(code: ReasonCode): Reason {
   return REASON_CODES.indexOf(code) as Reason;
 }
-
-export function isReasonCode(value: string): value is ReasonCode {
-  return (REASON_CODES as readonly string[]).includes(value);
-}

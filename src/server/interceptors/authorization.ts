@@ -1,6 +1,6 @@
 /** Authorization interceptor: the fail-closed method tables (mTLS and browser), peer roles, and the admin JWT check. */
 import type { Interceptor } from "@connectrpc/connect";
-import { DomainError } from "../../domain/errors.js";
+import { refusal } from "../../domain/errors.js";
 import type { Peer } from "../../domain/peer.js";
 import type { Logger } from "../../telemetry/logger.js";
 import type { AdminAuthenticator } from "../admin-authenticator.js";
@@ -17,31 +17,24 @@ export interface AuthorizationOptions {
   readonly logger: Logger;
 }
 
-function notPermitted(): DomainError {
-  return new DomainError("permission_denied", "auth.method_not_permitted", "method not permitted");
-}
-
 /**
- * On the browser listener: a method missing from the browser table is refused (PERMISSION_DENIED,
- * auth.method_not_permitted); "admin-jwt" methods need a valid browser-audience admin JWT. Elsewhere, in order: a
- * method missing from the table (PERMISSION_DENIED, logged at error level); on the mTLS listener, a client
- * certificate without a usable identity (UNAUTHENTICATED); a peer without a granted role (PERMISSION_DENIED); a
- * missing or invalid admin JWT where one is required (the authenticator's error). An optional admin JWT is checked
- * when present. The admin principal goes into the context.
+ * Refuses with catalogued domain errors (src/domain/errors.ts). On the browser listener: a method missing from the
+ * browser table (auth.method_not_permitted); "admin-jwt" methods need a valid browser-audience admin JWT.
+ * Elsewhere, in order: a method missing from the table (auth.method_not_permitted, and an error log line: a
+ * deployment bug); on the mTLS listener, a client certificate without a usable identity (auth.certificate_refused:
+ * the reason is logged, not sent); a peer without a granted role (auth.role_required); a missing or invalid admin
+ * JWT where one is required (the authenticator's error). An optional admin JWT is checked when present. The admin
+ * principal goes into the context.
  */
 export function authorizationInterceptor(options: AuthorizationOptions): Interceptor {
   const { table, browserTable, adminAuthenticator, logger } = options;
   return (next) => async (req) => {
     const method = fullMethodName(req);
     const listener = req.contextValues.get(listenerKey);
-    const requestId = req.contextValues.get(requestIdKey);
     const authorization = req.header.get("authorization") ?? undefined;
     if (listener === "browser") {
       const rule = browserTable.get(method);
-      if (rule === undefined) {
-        logger.info({ requestId, method }, "method not in the browser table: refused");
-        throw notPermitted();
-      }
+      if (rule === undefined) throw refusal("auth.method_not_permitted", `${method} is not in the browser table`);
       if (rule.access === "admin-jwt") {
         req.contextValues.set(adminPrincipalKey, await adminAuthenticator.authenticate(undefined, authorization, listener));
       }
@@ -49,16 +42,14 @@ export function authorizationInterceptor(options: AuthorizationOptions): Interce
     }
     const rule = table.get(method);
     if (rule === undefined) {
-      logger.error({ requestId, method, listener }, "method missing from the authorization table: refused");
-      throw notPermitted();
+      logger.error({ requestId: req.contextValues.get(requestIdKey), method, listener }, "method missing from the authorization table: refused");
+      throw refusal("auth.method_not_permitted", `${method} is missing from the authorization table`);
     }
     const peer = req.contextValues.get(peerKey);
     if (listener === "mtls" && peer === undefined) {
-      const reason = req.contextValues.get(peerRefusalKey) ?? "no peer identity";
-      logger.info({ requestId, method, reason }, "client certificate refused");
-      throw new DomainError("unauthenticated", "auth.certificate_refused", `client certificate refused: ${reason}`);
+      throw refusal("auth.certificate_refused", req.contextValues.get(peerRefusalKey) ?? "no peer identity");
     }
-    if (!granted(rule, peer)) throw new DomainError("permission_denied", "auth.role_required", "peer lacks a role granted this method");
+    if (!granted(rule, peer)) throw refusal("auth.role_required");
     if (rule.adminJwt === "required" || (rule.adminJwt === "optional" && authorization !== undefined)) {
       const principal = await adminAuthenticator.authenticate(peer, authorization, listener);
       req.contextValues.set(adminPrincipalKey, principal);

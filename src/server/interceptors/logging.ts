@@ -1,6 +1,10 @@
-/** Logging interceptor: one debug line per request; server faults at error level with the request id and cause. */
+/**
+ * Logging interceptor: one line per request. Domain errors at their catalogue level with their code and log-only
+ * detail; other server faults at error level with the cause; everything else at debug.
+ */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
+import { isDomainError, logLevelOf, type DomainError } from "../../domain/errors.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { listenerKey, peerKey, requestIdKey } from "../context.js";
 import { codeLabel } from "./metrics.js";
@@ -21,7 +25,10 @@ export function loggingInterceptor(logger: Logger): Interceptor {
         code: codeLabel(error),
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       };
-      if (error instanceof ConnectError && SERVER_FAULTS.has(error.code)) {
+      const domain = domainErrorOf(error);
+      if (domain !== undefined) {
+        logDomainError(logger, fields, domain);
+      } else if (error instanceof ConnectError && SERVER_FAULTS.has(error.code)) {
         logger.error({ ...fields, err: error, cause: error.cause }, "rpc failed");
       } else if (error !== undefined && !(error instanceof ConnectError)) {
         logger.error({ ...fields, err: error }, "rpc failed");
@@ -38,4 +45,16 @@ export function loggingInterceptor(logger: Logger): Interceptor {
     }
     return observeResponse(res, write);
   };
+}
+
+function domainErrorOf(error: unknown): DomainError | undefined {
+  return error instanceof ConnectError && isDomainError(error.cause) ? error.cause : undefined;
+}
+
+/** A string cause is log-only detail (e.g. why a certificate was refused); any other cause is logged as the error. */
+function logDomainError(logger: Logger, fields: Record<string, unknown>, e: DomainError): void {
+  const level = logLevelOf(e);
+  const detail = typeof e.cause === "string" ? { detail: e.cause } : e.cause === undefined ? {} : { cause: e.cause };
+  const line = { ...fields, errorCode: e.code, error: e.message, ...detail };
+  logger[level](level === "error" ? { ...line, err: e } : line, level === "debug" ? "rpc" : level === "error" ? "rpc failed" : "rpc refused");
 }

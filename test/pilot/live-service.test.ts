@@ -1,4 +1,4 @@
-// `npm run test:integration`: the pilot checklist against a running service when PILOT_ADDR or an admin key
+// `npm run test:integration` (vitest project pilot): the pilot checklist against a running service when PILOT_ADDR or an admin key
 // (ADMIN_API_KEY, ADMIN_API_KEYS, PILOT_ADMIN_API_KEY[_FILE]) is set (certificates from the PILOT_* variables,
 // address default https://localhost:8443, see docs/operations.md); with none of them, against an embedded
 // service started here, so `npm test` always runs it.

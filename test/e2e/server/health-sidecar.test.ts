@@ -3,10 +3,10 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-node";
-import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
-import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
-import { createTestPki } from "../support/tls.js";
-import type { TestPki } from "../support/tls.js";
+import { Health, HealthCheckResponse_ServingStatus as Status } from "../../../gen/grpc/health/v1/health_pb.js";
+import { VerifierService } from "../../../gen/agentidentity/v1/verifier_pb.js";
+import { createTestPki } from "../../support/tls.js";
+import type { TestPki } from "../../support/tls.js";
 import { mtlsClient, startHarness } from "./harness.js";
 import type { Harness } from "./harness.js";
 

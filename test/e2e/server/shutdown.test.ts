@@ -5,9 +5,9 @@ import * as net from "node:net";
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { ConnectError } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
-import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
-import { createTestPki } from "../support/tls.js";
+import { Health, HealthCheckResponse_ServingStatus as Status } from "../../../gen/grpc/health/v1/health_pb.js";
+import { VerifierService } from "../../../gen/agentidentity/v1/verifier_pb.js";
+import { createTestPki } from "../../support/tls.js";
 import { mtlsClient, startHarness } from "./harness.js";
 
 function refusesConnections(port: number): Promise<boolean> {

@@ -1,13 +1,13 @@
-/** End to end: ListOrgs, ListAgents and ListAuditEvents across pages (stable order, no duplicates) and their filters. */
+/** API tier: ListOrgs, ListAgents and ListAuditEvents across pages (stable order, no duplicates) and their filters. */
 import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../gen/agentidentity/v1/common_pb.js";
 import { AgentStatus } from "../../gen/agentidentity/v1/common_pb.js";
 import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
-import { databaseTargets } from "../support/databases.js";
-import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { failureOf, registerAgent, type RegisteredAgent } from "./identity-support.js";
+import { openApiHarness, type ApiHarness } from "../support/api-harness.js";
+import { registerAgent, type RegisteredAgent } from "../support/agents.js";
+import { failureOf } from "../support/errors.js";
 
 /** Calls `page` until the last page, returning every page's items. */
 async function allPages<T>(page: (token: string) => Promise<{ items: T[]; next: string }>): Promise<T[][]> {
@@ -24,24 +24,24 @@ async function allPages<T>(page: (token: string) => Promise<{ items: T[]; next: 
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.each(databaseTargets())("pagination and filters end to end on $name", (target) => {
-  let t: TestApp;
-  let admin: Awaited<ReturnType<TestApp["adminClients"]>>;
+describe("pagination and filters through the API tier (router transport, embedded adapters)", () => {
+  let t: ApiHarness;
+  let admin: Awaited<ReturnType<ApiHarness["adminClients"]>>;
   const orgIds: string[] = [];
   let agentsA: RegisteredAgent[] = [];
   let agentsB: RegisteredAgent[] = [];
   let agentPhase: { startMs: number; endMs: number };
 
   beforeAll(async () => {
-    t = await startTestApp({ database: target });
+    t = await openApiHarness();
     admin = await t.adminClients();
     // Sequential creates: the listing order (oldest first) is the creation order.
     for (let i = 0; i < 5; i++) orgIds.push((await admin.admin.createOrg({ name: `Org ${i}` })).org!.id);
     await pause(20);
     const startMs = Date.now();
     await pause(5);
-    for (let i = 0; i < 5; i++) agentsA.push(await registerAgent(t, admin.registry, orgIds[0]!, `agent A${i}`));
-    for (let i = 0; i < 2; i++) agentsB.push(await registerAgent(t, admin.registry, orgIds[1]!, `agent B${i}`));
+    for (let i = 0; i < 5; i++) agentsA.push(await registerAgent(t, { registry: admin.registry, orgId: orgIds[0]!, displayName: `agent A${i}` }));
+    for (let i = 0; i < 2; i++) agentsB.push(await registerAgent(t, { registry: admin.registry, orgId: orgIds[1]!, displayName: `agent B${i}` }));
     await pause(5);
     agentPhase = { startMs, endMs: Date.now() };
     await pause(20);

@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
-import { createTestPki } from "../support/tls.js";
-import type { TestPki } from "../support/tls.js";
+import { VerifierService } from "../../../gen/agentidentity/v1/verifier_pb.js";
+import { createTestPki } from "../../support/tls.js";
+import type { TestPki } from "../../support/tls.js";
 import { startHarness } from "./harness.js";
 import type { Harness } from "./harness.js";
 

@@ -1,11 +1,11 @@
 /** End to end over real mTLS on port 0: identities refused or accepted, the authorization table, error mapping. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
-import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
-import { BadRequestSchema } from "../../src/server/bad-request.js";
-import { createTestPki } from "../support/tls.js";
-import type { KeyPairPem, TestPki } from "../support/tls.js";
+import { AdminService } from "../../../gen/agentidentity/v1/admin_pb.js";
+import { VerifierService } from "../../../gen/agentidentity/v1/verifier_pb.js";
+import { BadRequestSchema } from "../../../src/server/bad-request.js";
+import { createTestPki } from "../../support/tls.js";
+import type { KeyPairPem, TestPki } from "../../support/tls.js";
 import { GOOD_ADMIN_JWT, METHOD_NOT_IN_TABLE, mtlsClient, startHarness } from "./harness.js";
 import type { Harness } from "./harness.js";
 
@@ -60,12 +60,16 @@ describe("peer identity over mTLS", () => {
     ["no uri san", "noUriSan", "no uri san"],
     ["two uri sans", "twoUriSans", "2 uri sans"],
     ["a foreign trust domain", "foreignTrustDomain", "outside the trust domain"],
-  ] as const)("refuses a certificate with %s as unauthenticated", async (_label, name, reason) => {
+  ] as const)("refuses a certificate with %s as unauthenticated; the reason is logged, not sent", async (_label, name, reason) => {
     const before = h.handled;
     const err = await codeOf(verifier(pki.clients[name]).getJwks({}));
     expect(err.code).toBe(Code.Unauthenticated);
-    expect(err.rawMessage).toContain(reason);
+    expect(err.rawMessage).toBe("client certificate refused");
+    expect(err.metadata.get("x-error-code")).toBe("auth.certificate_refused");
     expect(h.handled).toBe(before);
+    const logged = h.logs.filter((l) => l.errorCode === "auth.certificate_refused" && String(l.detail).includes(reason));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.every((l) => l.level === "info")).toBe(true);
   });
 });
 
@@ -73,6 +77,7 @@ describe("authorization", () => {
   it("refuses a role without the grant", async () => {
     const err = await codeOf(verifier(pki.clients.admin).verify({ scope: "ok" }));
     expect(err.code).toBe(Code.PermissionDenied);
+    expect(err.metadata.get("x-error-code")).toBe("auth.role_required");
   });
 
   it("refuses a method missing from the authorization table, loudly", async () => {
@@ -80,6 +85,7 @@ describe("authorization", () => {
     const err = await codeOf(verifier(pki.clients.relyingParty).createSession({}));
     expect(err.code).toBe(Code.PermissionDenied);
     expect(h.handled).toBe(before);
+    expect(err.metadata.get("x-error-code")).toBe("auth.method_not_permitted");
     expect(h.logs.some((l) => l.level === "error" && l.method === METHOD_NOT_IN_TABLE)).toBe(true);
   });
 

@@ -1,28 +1,28 @@
 /** A real server on port 0 with test routes, a test authorization table and clients with chosen certificates. */
-import { CONNECTION_LIMIT_DEFAULTS } from "../../src/config/connection-limits.js";
+import { CONNECTION_LIMIT_DEFAULTS } from "../../../src/config/connection-limits.js";
 import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import type { Client, ConnectRouter } from "@connectrpc/connect";
 import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-node";
-import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
-import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
-import { GetJwksResponseSchema, VerifierService, VerifyResponseSchema } from "../../gen/agentidentity/v1/verifier_pb.js";
-import type { Config } from "../../src/config/types.js";
-import { DomainError, invalidField } from "../../src/domain/errors.js";
-import type { AdminPrincipal } from "../../src/domain/peer.js";
-import type { AdminAuthenticator } from "../../src/server/admin-authenticator.js";
-import { AUTHORIZATION_TABLE } from "../../src/server/authorization-table.js";
-import { adminPrincipalKey, peerKey } from "../../src/server/context.js";
-import { HealthRegistry } from "../../src/server/health-registry.js";
-import { startServer } from "../../src/server/server.js";
-import type { RunningServer } from "../../src/server/server.js";
-import { createLogger } from "../../src/telemetry/logger.js";
-import type { Logger } from "../../src/telemetry/logger.js";
-import { createMetrics } from "../../src/telemetry/metrics.js";
-import type { Metrics } from "../../src/telemetry/metrics.js";
-import type { KeyPairPem, TestPki } from "../support/tls.js";
+import { AdminService } from "../../../gen/agentidentity/v1/admin_pb.js";
+import { AgentRegistryService } from "../../../gen/agentidentity/v1/registry_pb.js";
+import { GetJwksResponseSchema, VerifierService, VerifyResponseSchema } from "../../../gen/agentidentity/v1/verifier_pb.js";
+import type { Config } from "../../../src/config/types.js";
+import { DomainError, invalidField } from "../../../src/domain/errors.js";
+import type { AdminPrincipal } from "../../../src/domain/peer.js";
+import type { AdminAuthenticator } from "../../../src/server/admin-authenticator.js";
+import { AUTHORIZATION_TABLE } from "../../../src/server/authorization-table.js";
+import { adminPrincipalKey, peerKey } from "../../../src/server/context.js";
+import { HealthRegistry } from "../../../src/server/health-registry.js";
+import { startServer } from "../../../src/server/server.js";
+import type { RunningServer } from "../../../src/server/server.js";
+import { createLogger } from "../../../src/telemetry/logger.js";
+import type { Logger } from "../../../src/telemetry/logger.js";
+import { createMetrics } from "../../../src/telemetry/metrics.js";
+import type { Metrics } from "../../../src/telemetry/metrics.js";
+import type { KeyPairPem, TestPki } from "../../support/tls.js";
 
 /** Left out of the test authorization table on purpose (implemented by the test routes). */
 export const METHOD_NOT_IN_TABLE = "/agentidentity.v1.VerifierService/CreateSession";
@@ -49,9 +49,10 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
       ...overrides,
     },
     admin: { apiKeyHashes: [], jwtPrivateJwkFile: "", jwtMaxTtlSeconds: 900 },
-    issuer: { issuerUrl: "https://issuer.test", privateJwkFile: undefined, kms: undefined, credentialTtlSeconds: 600, auditCheckpointIntervalSeconds: 60 },
+    issuer: { issuerUrl: "https://issuer.test", privateJwkFile: undefined, kms: undefined, credentialTtlSeconds: 600, auditCheckpointIntervalSeconds: 60, renewalsPerMinute: 10 },
     storage: { databaseUrl: undefined, statementTimeoutMs: 5000, pgliteDataDir: "", redisUrl: undefined, redisKeyPrefix: "t:" },
-    verify: { proofMaxAgeSeconds: 60, proofFutureSkewSeconds: 5, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, agentStateMaxStalenessSeconds: 5 },
+    verify: { proofMaxAgeSeconds: 60, proofFutureSkewSeconds: 5, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, proposalTtlSeconds: 120, agentStateMaxStalenessSeconds: 5 },
+    health: { signerProbeIntervalSeconds: 30, dependencyProbeIntervalSeconds: 5 },
     api: { rateLimitPerMinute: 600 },
     browser: { corsAllowedOrigins: ["https://console.test"], admin: false, adminJwtTtlSeconds: 600, consoleDir: "" },
     limits: { ...CONNECTION_LIMIT_DEFAULTS },

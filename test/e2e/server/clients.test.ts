@@ -5,11 +5,11 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
-import { ServerReflection as ServerReflectionAlpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
-import { createTestPki } from "../support/tls.js";
-import type { TestPki } from "../support/tls.js";
+import { ServerReflection } from "../../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionAlpha } from "../../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { VerifierService } from "../../../gen/agentidentity/v1/verifier_pb.js";
+import { createTestPki } from "../../support/tls.js";
+import type { TestPki } from "../../support/tls.js";
 import { mtlsClient, startHarness } from "./harness.js";
 import type { Harness } from "./harness.js";
 

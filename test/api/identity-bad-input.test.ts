@@ -1,10 +1,10 @@
-/** End to end: bad keys, failed possession proofs, unknown orgs and bad fields are refused naming the field, and write nothing. */
+/** API tier: bad keys, failed possession proofs, unknown orgs and bad fields are refused naming the field, and write nothing. */
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { databaseTargets } from "../support/databases.js";
-import { startTestApp, type TestApp } from "../support/app-harness.js";
-import { MANIFEST, failureOf, newAgentKey, registerAgent, violatedFields } from "./identity-support.js";
+import { openApiHarness, type ApiHarness } from "../support/api-harness.js";
+import { PAYMENTS_MANIFEST, newAgentKey, registerAgent } from "../support/agents.js";
+import { failureOf, violatedFields } from "../support/errors.js";
 
 async function publicJwkOf(alg: string, options: { crv?: string } = {}): Promise<JWK> {
   const { publicKey } = await generateKeyPair(alg, { extractable: true, ...options });
@@ -18,15 +18,15 @@ function expectFieldError(err: ConnectError, field: string): void {
   expect(err.rawMessage).toContain(field);
 }
 
-describe.each(databaseTargets())("bad input end to end on $name", (target) => {
-  let t: TestApp;
-  let admin: Awaited<ReturnType<TestApp["adminClients"]>>;
+describe("bad input through the API tier (router transport, embedded adapters)", () => {
+  let t: ApiHarness;
+  let admin: Awaited<ReturnType<ApiHarness["adminClients"]>>;
   let orgId: string;
   let otherOrgId: string;
   let audience: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ database: target });
+    t = await openApiHarness();
     admin = await t.adminClients();
     audience = t.config.issuer.issuerUrl;
     orgId = (await admin.admin.createOrg({ name: "Bad input" })).org!.id;
@@ -44,9 +44,9 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
   }
 
   it("every bad JWK kind through RegisterAgent is INVALID_ARGUMENT naming public_jwk", async () => {
-    const { client: validKey, privateJwk } = await newAgentKey(t);
+    const { client: validKey, privateJwk } = await newAgentKey(t.config.issuer.issuerUrl);
     const p256 = validKey.publicJwk as { x: string; y: string };
-    const edKey = await newAgentKey(t, "EdDSA");
+    const edKey = await newAgentKey(t.config.issuer.issuerUrl, { alg: "EdDSA" });
     const flipped = (b64: string) => (b64[0] === "A" ? "B" : "A") + b64.slice(1);
     const badKeys: Record<string, string> = {
       "private EC key (d present)": JSON.stringify(privateJwk),
@@ -69,7 +69,7 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
           orgId,
           displayName: "bad key",
           publicJwk,
-          capabilities: MANIFEST,
+          capabilities: PAYMENTS_MANIFEST,
           possessionProof: await validKey.makePossessionProof({ op: "agent.register", audience, orgId }),
         }),
       );
@@ -77,7 +77,7 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
       expect.soft(violatedFields(err), kind).toContain("public_jwk");
     }
     // Rotation takes the same rules.
-    const agent = await registerAgent(t, admin.registry, orgId, "rotation target");
+    const agent = await registerAgent(t, { registry: admin.registry, orgId, displayName: "rotation target" });
     const afterRegister = await snapshot();
     const rotate = await failureOf(
       admin.registry.rotateAgentKey({
@@ -96,7 +96,7 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
     );
     expectFieldError(sameKey, "public_jwk");
     // A rotation proof made for another agent, and a registration proof, do not rotate this one.
-    const { client: next } = await newAgentKey(t);
+    const { client: next } = await newAgentKey(t.config.issuer.issuerUrl);
     for (const possessionProof of [
       await next.makePossessionProof({ op: "agent.rotate_key", audience, orgId, agentId: "agt_00000000000000000000000000" }),
       await next.makePossessionProof({ op: "agent.register", audience, orgId }),
@@ -109,8 +109,8 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
   });
 
   it("failed possession proofs (wrong key, wrong op, stale, wrong org, wrong audience, garbage) name possession_proof", async () => {
-    const { client: key } = await newAgentKey(t);
-    const { client: otherKey } = await newAgentKey(t);
+    const { client: key } = await newAgentKey(t.config.issuer.issuerUrl);
+    const { client: otherKey } = await newAgentKey(t.config.issuer.issuerUrl);
     const nowSeconds = Math.floor(Date.now() / 1000);
     const proofs: Record<string, string> = {
       "signed by another key": await otherKey.makePossessionProof({ op: "agent.register", audience, orgId }),
@@ -124,21 +124,21 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
     const before = await snapshot();
     for (const [kind, possessionProof] of Object.entries(proofs)) {
       const err = await failureOf(
-        admin.registry.registerAgent({ orgId, displayName: "pop", publicJwk: JSON.stringify(key.publicJwk), capabilities: MANIFEST, possessionProof }),
+        admin.registry.registerAgent({ orgId, displayName: "pop", publicJwk: JSON.stringify(key.publicJwk), capabilities: PAYMENTS_MANIFEST, possessionProof }),
       );
       expect.soft(err.code, kind).toBe(Code.InvalidArgument);
       expect.soft(violatedFields(err), kind).toEqual(["possession_proof"]);
       expect.soft(err.rawMessage, kind).toContain("possession_proof");
     }
     const missing = await failureOf(
-      admin.registry.registerAgent({ orgId, displayName: "pop", publicJwk: JSON.stringify(key.publicJwk), capabilities: MANIFEST, possessionProof: "" }),
+      admin.registry.registerAgent({ orgId, displayName: "pop", publicJwk: JSON.stringify(key.publicJwk), capabilities: PAYMENTS_MANIFEST, possessionProof: "" }),
     );
     expectFieldError(missing, "possession_proof");
     expect(await snapshot()).toEqual(before);
   });
 
   it("an unknown org is NOT_FOUND and writes nothing", async () => {
-    const { client: key } = await newAgentKey(t);
+    const { client: key } = await newAgentKey(t.config.issuer.issuerUrl);
     const unknownOrg = "org_00000000000000000000000000";
     const before = await snapshot();
     const err = await failureOf(
@@ -146,7 +146,7 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
         orgId: unknownOrg,
         displayName: "lost",
         publicJwk: JSON.stringify(key.publicJwk),
-        capabilities: MANIFEST,
+        capabilities: PAYMENTS_MANIFEST,
         possessionProof: await key.makePossessionProof({ op: "agent.register", audience, orgId: unknownOrg }),
       }),
     );
@@ -156,14 +156,14 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
   });
 
   it("bad display names, scopes, operations, limits and org names are INVALID_ARGUMENT naming the field", async () => {
-    const { client: key } = await newAgentKey(t);
-    const register = async (overrides: { displayName?: string; capabilities?: typeof MANIFEST }) =>
+    const { client: key } = await newAgentKey(t.config.issuer.issuerUrl);
+    const register = async (overrides: { displayName?: string; capabilities?: typeof PAYMENTS_MANIFEST }) =>
       failureOf(
         admin.registry.registerAgent({
           orgId,
           displayName: overrides.displayName ?? "fine name",
           publicJwk: JSON.stringify(key.publicJwk),
-          capabilities: overrides.capabilities ?? MANIFEST,
+          capabilities: overrides.capabilities ?? PAYMENTS_MANIFEST,
           possessionProof: await key.makePossessionProof({ op: "agent.register", audience, orgId }),
         }),
       );
@@ -172,11 +172,11 @@ describe.each(databaseTargets())("bad input end to end on $name", (target) => {
     expectFieldError(await register({ displayName: "   " }), "display_name");
     expectFieldError(await register({ displayName: "x".repeat(201) }), "display_name");
     expectFieldError(await register({ displayName: "line\nbreak" }), "display_name");
-    expectFieldError(await register({ capabilities: { ...MANIFEST, scopes: ["has space"] } }), "capabilities.scopes[0]");
-    expectFieldError(await register({ capabilities: { ...MANIFEST, scopes: ["a", "a"] } }), "capabilities.scopes[1]");
-    expectFieldError(await register({ capabilities: { ...MANIFEST, operations: ["x".repeat(129)] } }), "capabilities.operations[0]");
+    expectFieldError(await register({ capabilities: { ...PAYMENTS_MANIFEST, scopes: ["has space"] } }), "capabilities.scopes[0]");
+    expectFieldError(await register({ capabilities: { ...PAYMENTS_MANIFEST, scopes: ["a", "a"] } }), "capabilities.scopes[1]");
+    expectFieldError(await register({ capabilities: { ...PAYMENTS_MANIFEST, operations: ["x".repeat(129)] } }), "capabilities.operations[0]");
     expectFieldError(
-      await register({ capabilities: { ...MANIFEST, amountLimits: [{ currency: "euro", maxAmountMinor: 1n }] } }),
+      await register({ capabilities: { ...PAYMENTS_MANIFEST, amountLimits: [{ currency: "euro", maxAmountMinor: 1n }] } }),
       "capabilities.amount_limits[0].currency",
     );
     expectFieldError(await failureOf(admin.admin.createOrg({ name: "" })), "name");
