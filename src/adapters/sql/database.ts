@@ -96,6 +96,46 @@ function clientQueryable(client: pg.PoolClient | pg.Pool): Queryable {
   };
 }
 
+/** Runs fn in one transaction on a checked-out client; a client that broke meanwhile is destroyed, not reused. */
+async function poolTransaction<T>(pool: pg.Pool, onError: (error: Error) => void, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    throw mapError(e);
+  }
+  // While checked out, the pool's own error listener is off: a backend terminated between statements
+  // (failover, pooler restart) emits "error" here, and without a listener the process would exit.
+  let broken: Error | undefined;
+  const onClientError = (error: Error): void => {
+    broken = error;
+    onError(error);
+  };
+  client.on("error", onClientError);
+  const release = (destroy?: Error | boolean): void => {
+    client.off("error", onClientError);
+    client.release(destroy ?? broken);
+  };
+  const tx = clientQueryable(client);
+  try {
+    await tx.execScript("BEGIN");
+    const result = await fn(tx);
+    await tx.execScript("COMMIT");
+    release();
+    return result;
+  } catch (e) {
+    try {
+      if (broken !== undefined) throw broken;
+      await client.query("ROLLBACK");
+      release();
+    } catch (rollbackError) {
+      // The connection is in an unknown state: destroy it instead of returning it to the pool.
+      release(rollbackError instanceof Error ? rollbackError : true);
+    }
+    throw mapError(e);
+  }
+}
+
 /** A Postgres database behind a pg pool. Connection failures surface as DomainError unavailable. */
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
@@ -116,44 +156,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     kind: "postgres",
     query: direct.query,
     execScript: direct.execScript,
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (e) {
-        throw mapError(e);
-      }
-      // While checked out, the pool's own error listener is off: a backend terminated between statements
-      // (failover, pooler restart) emits "error" here, and without a listener the process would exit.
-      let broken: Error | undefined;
-      const onClientError = (error: Error): void => {
-        broken = error;
-        onError(error);
-      };
-      client.on("error", onClientError);
-      const release = (destroy?: Error | boolean): void => {
-        client.off("error", onClientError);
-        client.release(destroy ?? broken);
-      };
-      const tx = clientQueryable(client);
-      try {
-        await tx.execScript("BEGIN");
-        const result = await fn(tx);
-        await tx.execScript("COMMIT");
-        release();
-        return result;
-      } catch (e) {
-        try {
-          if (broken !== undefined) throw broken;
-          await client.query("ROLLBACK");
-          release();
-        } catch (rollbackError) {
-          // The connection is in an unknown state: destroy it instead of returning it to the pool.
-          release(rollbackError instanceof Error ? rollbackError : true);
-        }
-        throw mapError(e);
-      }
-    },
+    transaction: (fn) => poolTransaction(pool, onError, fn),
     async close(): Promise<void> {
       await pool.end();
     },

@@ -3,7 +3,7 @@ import type { Clock } from "../clock.js";
 import { DomainError, invalidField } from "../errors.js";
 import { newId, requireAgentId } from "../ids.js";
 import type { Actor } from "../peer.js";
-import type { TelemetryReads as ReadStores, TelemetryUnitOfWork as UnitOfWork } from "./ports.js";
+import type { TelemetryReads as ReadStores, TelemetryUnitOfWork as UnitOfWork, TrustStateRepository } from "./ports.js";
 import { TRUST_MODEL_VERSION, type TrustScore } from "./score.js";
 import type { TrustScorer } from "./scorer.js";
 import { applyEvent, emptyTrustState, type Reporter } from "./state.js";
@@ -50,6 +50,44 @@ export interface TelemetryServiceDeps {
   readonly scorer: TrustScorer;
 }
 
+/** Folds the event into the agent's stored trust state (optimistic concurrency, a few attempts). */
+async function applyToState(
+  states: Pick<TrustStateRepository, "get" | "put">,
+  agentId: string,
+  event: Parameters<typeof applyEvent>[1],
+  nowMs: number,
+): Promise<void> {
+  for (let attempt = 0; attempt < MAX_STATE_WRITE_ATTEMPTS; attempt++) {
+    const stored = await states.get(agentId);
+    const state = applyEvent(stored === undefined ? emptyTrustState() : decodeTrustState(stored.state), event);
+    const record = { agentId, modelVersion: TRUST_MODEL_VERSION, state: encodeTrustState(state), updatedAtMs: nowMs };
+    if (await states.put(record, stored?.version ?? 0)) return;
+  }
+  throw new DomainError("aborted", "trust.concurrent_update", "trust state changed concurrently; retry");
+}
+
+/** The "telemetry.reported" audit event of a report. */
+function reportedEvent(actor: Actor, agent: Agent, eventId: string, reporter: Reporter, input: TelemetryReportInput, nowMs: number) {
+  return {
+    id: newId("evt"),
+    timeMs: nowMs,
+    actor: actor.identity,
+    action: "telemetry.reported",
+    target: agent.id,
+    orgId: agent.orgId,
+    requestId: actor.requestId,
+    details: {
+      event_id: eventId,
+      reporter_kind: reporter,
+      event_type: input.eventType,
+      success: input.success,
+      sla_met: input.slaMet,
+      dispute: input.dispute,
+      decision_id: input.decisionId,
+    },
+  };
+}
+
 export class TelemetryService {
   constructor(private readonly deps: TelemetryServiceDeps) {}
 
@@ -93,34 +131,8 @@ export class TelemetryService {
         occurredAtMs,
         recordedAtMs: nowMs,
       });
-      let written = false;
-      for (let attempt = 0; attempt < MAX_STATE_WRITE_ATTEMPTS && !written; attempt++) {
-        const stored = await tx.trustState.get(agent.id);
-        const state = applyEvent(stored === undefined ? emptyTrustState() : decodeTrustState(stored.state), event);
-        written = await tx.trustState.put(
-          { agentId: agent.id, modelVersion: TRUST_MODEL_VERSION, state: encodeTrustState(state), updatedAtMs: nowMs },
-          stored?.version ?? 0,
-        );
-      }
-      if (!written) throw new DomainError("aborted", "trust.concurrent_update", "trust state changed concurrently; retry");
-      tx.audit.record({
-        id: newId("evt"),
-        timeMs: nowMs,
-        actor: actor.identity,
-        action: "telemetry.reported",
-        target: agent.id,
-        orgId: agent.orgId,
-        requestId: actor.requestId,
-        details: {
-          event_id: eventId,
-          reporter_kind: reporter,
-          event_type: input.eventType,
-          success: input.success,
-          sla_met: input.slaMet,
-          dispute: input.dispute,
-          decision_id: input.decisionId,
-        },
-      });
+      await applyToState(tx.trustState, agent.id, event, nowMs);
+      tx.audit.record(reportedEvent(actor, agent, eventId, reporter, input, nowMs));
     });
     return { eventId, score: await this.scoreOf(agent) };
   }
