@@ -1,11 +1,11 @@
 /** Process entry: load and validate the config once, build the app, listen; SIGTERM/SIGINT stop it gracefully. */
-import { buildApp } from "./app.js";
+import { buildApp, type App } from "./app.js";
 import { isConfigError } from "./config/errors.js";
 import { unsupportedNodeVersion } from "./config/node-version.js";
 import { loadStartupConfig } from "./config/startup.js";
 import type { Config } from "./config/types.js";
 import { describeStartupFailure } from "./startup-failure.js";
-import { createLogger } from "./telemetry/logger.js";
+import { createLogger, type Logger } from "./telemetry/logger.js";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -55,6 +55,11 @@ async function main(): Promise<void> {
         "--ignore-certificate-errors-spki-list), then sign in with the admin API key",
     );
   }
+  stopOnSignals(app, logger);
+}
+
+/** SIGTERM/SIGINT: drain and stop once, exit 0 (1 when the shutdown itself failed). */
+function stopOnSignals(app: App, logger: Logger): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
