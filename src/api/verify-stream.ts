@@ -2,6 +2,7 @@
  * VerifyStream: each request message decided by the same Verifier as Verify (steps, audit, metrics), answered
  * with the caller's correlation id, at most STREAM_IN_FLIGHT at once per stream (backpressure beyond).
  */
+import { CODE_OF_KIND } from "./grpc-codes.js";
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import {
@@ -11,7 +12,7 @@ import {
   type VerifyStreamRequest,
   type VerifyStreamResponse,
 } from "../../gen/agentidentity/v1/verifier_pb.js";
-import { isDomainError, type DomainError, type ErrorKind } from "../domain/errors.js";
+import { isDomainError, type DomainError } from "../domain/errors.js";
 import type { Verifier } from "../domain/verify/index.js";
 import { boundedConcurrentMap } from "./bounded-stream.js";
 import { verifyInputOf, verifyResponseOf } from "./convert-verify.js";
@@ -21,31 +22,13 @@ export const STREAM_IN_FLIGHT = 64;
 
 const MAX_CORRELATION_ID = 128;
 
-/**
- * The gRPC code of each error kind for error answers: the same as the error-mapping interceptor's CODE_OF_KIND
- * (a test keeps the two equal; the api layer does not import the server layer).
- */
-export const STREAM_CODE_OF_KIND: Readonly<Record<ErrorKind, Code>> = {
-  invalid_argument: Code.InvalidArgument,
-  unauthenticated: Code.Unauthenticated,
-  permission_denied: Code.PermissionDenied,
-  not_found: Code.NotFound,
-  already_exists: Code.AlreadyExists,
-  failed_precondition: Code.FailedPrecondition,
-  aborted: Code.Aborted,
-  resource_exhausted: Code.ResourceExhausted,
-  unavailable: Code.Unavailable,
-  unimplemented: Code.Unimplemented,
-  internal: Code.Internal,
-};
-
 function errorAnswer(correlationId: string, e: DomainError, fieldPrefix: string): VerifyStreamResponse {
   return create(VerifyStreamResponseSchema, {
     correlationId,
     result: {
       case: "error",
       value: create(VerifyStreamErrorSchema, {
-        code: STREAM_CODE_OF_KIND[e.kind],
+        code: CODE_OF_KIND[e.kind],
         errorCode: e.code,
         message: e.kind === "internal" ? "internal error" : e.message,
         fieldViolations: e.fieldViolations.map((v) => create(VerifyStreamFieldViolationSchema, { field: `${fieldPrefix}${v.field}`, description: v.description })),

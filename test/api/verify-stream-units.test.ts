@@ -1,8 +1,6 @@
 // VerifyStream's building blocks: the bounded concurrent map (backpressure, completion order, failure) and its code table.
 import { describe, expect, it } from "vitest";
 import { boundedConcurrentMap } from "../../src/api/bounded-stream.js";
-import { STREAM_CODE_OF_KIND } from "../../src/api/verify-stream.js";
-import { CODE_OF_KIND } from "../../src/server/interceptors/error-mapping.js";
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve!: () => void;
@@ -51,11 +49,5 @@ describe("boundedConcurrentMap", () => {
       throw new Error("source broke");
     }
     await expect((async () => { for await (const _ of boundedConcurrentMap(broken(), 2, async (i) => i)) void _; })()).rejects.toThrow("source broke");
-  });
-});
-
-describe("VerifyStream error answers", () => {
-  it("use the same gRPC code per error kind as the error-mapping interceptor", () => {
-    expect(STREAM_CODE_OF_KIND).toEqual(CODE_OF_KIND);
   });
 });

@@ -3,7 +3,8 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { DomainError, ERROR_CATALOGUE, logLevelOf, refusal, type CataloguedCode } from "../../src/domain/errors.js";
-import { CODE_OF_KIND, ERROR_CODE_HEADER, toConnectError } from "../../src/server/interceptors/error-mapping.js";
+import { CODE_OF_KIND } from "../../src/api/grpc-codes.js";
+import { ERROR_CODE_HEADER, toConnectError } from "../../src/server/interceptors/error-mapping.js";
 
 describe("error catalogue", () => {
   it.each(Object.keys(ERROR_CATALOGUE) as CataloguedCode[])("%s maps to its kind, public message and code header", (code) => {

@@ -1,25 +1,11 @@
 /** Error mapping interceptor: DomainError kind -> gRPC code, ConnectError passes, anything else -> Internal. */
+import { CODE_OF_KIND } from "../../api/grpc-codes.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Interceptor } from "@connectrpc/connect";
 import { isDomainError } from "../../domain/errors.js";
-import type { DomainError, ErrorKind } from "../../domain/errors.js";
+import type { DomainError } from "../../domain/errors.js";
 import { badRequestDetail } from "../bad-request.js";
 import { observeResponse } from "./stream.js";
-
-/** The one place a domain error kind becomes a gRPC code. */
-export const CODE_OF_KIND: Readonly<Record<ErrorKind, Code>> = {
-  invalid_argument: Code.InvalidArgument,
-  unauthenticated: Code.Unauthenticated,
-  permission_denied: Code.PermissionDenied,
-  not_found: Code.NotFound,
-  already_exists: Code.AlreadyExists,
-  failed_precondition: Code.FailedPrecondition,
-  aborted: Code.Aborted,
-  resource_exhausted: Code.ResourceExhausted,
-  unavailable: Code.Unavailable,
-  unimplemented: Code.Unimplemented,
-  internal: Code.Internal,
-};
 
 /** Response metadata key carrying the stable domain error code (e.g. "agent.not_found"). */
 export const ERROR_CODE_HEADER = "x-error-code";
