@@ -8,12 +8,13 @@ import { AdminService } from "../../gen/agentidentity/v1/admin_pb.js";
 import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js";
 import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import type { Identity, TestApp } from "../support/app-harness.js";
 import { mutateBytes, randomRequest } from "./messages.js";
 import { Prng } from "./prng.js";
 import { frame, openSession, send, type Protocol } from "./wire.js";
 
-const SERVICES: readonly DescService[] = [AdminService, AgentRegistryService, VerifierService, Health];
+const SERVICES: readonly DescService[] = [AdminService, AgentRegistryService, VerifierService, Health, ServerReflection];
 const PROTOCOLS: readonly Protocol[] = ["grpc", "grpc-web", "connect-proto", "connect-json"];
 const FAILURE = /^(internal|unknown|hang|http_5\d\d.*|grpc_\d+|stream_error.*)$/;
 
@@ -30,9 +31,9 @@ export interface FuzzReport {
   readonly rssAfterMiB: number;
 }
 
-/** Methods a request-response exchange can exercise (bidi reflection and the endless health Watch are left out). */
+/** Every RPC a request that ends can exercise (the endless health Watch is left out); reflection included. */
 function targets(): DescMethod[] {
-  return SERVICES.flatMap((s) => s.methods).filter((m) => m.methodKind === "unary" || (m.methodKind === "server_streaming" && m.name !== "Watch"));
+  return SERVICES.flatMap((s) => s.methods).filter((m) => m.name !== "Watch");
 }
 
 function hostileHeaders(prng: Prng, protocol: Protocol): Record<string, string> {
@@ -83,7 +84,10 @@ export async function runFuzz(t: TestApp, options: FuzzOptions): Promise<FuzzRep
     let newest = await options.newestAudit();
     for (let i = 0; i < options.requests; i++) {
       const method = prng.pick(methods);
-      const protocol = method.methodKind === "server_streaming" ? prng.pick(["grpc", "grpc-web"] as const) : prng.pick(PROTOCOLS);
+      // Streams over the enveloped protocols only (Connect unary carries one message); bidi streams over gRPC, with
+      // one to three messages and then the end of the request stream.
+      const protocol =
+        method.methodKind === "unary" ? prng.pick(PROTOCOLS) : method.methodKind === "bidi_streaming" ? "grpc" : prng.pick(["grpc", "grpc-web"] as const);
       const identity = prng.pick(["admin", "admin", "relyingParty", "agent"] as const);
       const { binary, json } = randomRequest(prng, method.input, { tokens: options.tokens, strings: options.strings });
       const hostile = prng.chance(0.4);
@@ -92,6 +96,12 @@ export async function runFuzz(t: TestApp, options: FuzzOptions): Promise<FuzzRep
       else {
         const payload = hostile && prng.chance(0.5) ? mutateBytes(prng, binary) : prng.chance(0.02) ? prng.bytes(1_100_000) : binary;
         body = protocol === "connect-proto" ? payload : frame(prng, payload, hostile);
+        if (method.methodKind === "bidi_streaming") {
+          for (let extra = prng.int(3); extra > 0; extra--) {
+            const more = randomRequest(prng, method.input, { tokens: options.tokens, strings: options.strings }).binary;
+            body = Buffer.concat([body, frame(prng, more, hostile)]);
+          }
+        }
       }
       const headers = { ...(identity === "admin" && prng.chance(0.8) ? { authorization: `Bearer ${options.adminToken}` } : {}), ...hostileHeaders(prng, protocol) };
       const path = `/${method.parent.typeName}/${method.name}`;
