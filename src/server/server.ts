@@ -10,6 +10,7 @@ import { AgentRegistryService } from "../../gen/agentidentity/v1/registry_pb.js"
 import { VerifierService } from "../../gen/agentidentity/v1/verifier_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Config } from "../config/types.js";
+import type { Logger } from "../telemetry/logger.js";
 import { refusal } from "../domain/errors.js";
 import { browserHttpHandler } from "./browser-http.js";
 import { ConsoleAssets } from "./console-assets.js";
@@ -91,21 +92,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const listeners: Listener[] = [];
   const mtlsTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
   listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls"), mtlsTracker, logger), tracker: mtlsTracker });
-  if (options.browser ?? true) {
-    const tracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
-    const consoleAssets = config.browser.admin ? ConsoleAssets.load(config.browser.consoleDir) : new ConsoleAssets();
-    if (config.browser.admin && !consoleAssets.built) {
-      logger.warn({ consoleDir: config.browser.consoleDir }, "the console is not built (npm run build:console): /console/ answers 503");
-    }
-    const front = browserHttpHandler(adapter("browser"), {
-      allowedOrigins: config.browser.corsAllowedOrigins,
-      admin: config.browser.admin,
-      endpoints,
-      console: consoleAssets,
-    });
-    const server = createBrowserListener(tls, front, tracker);
-    listeners.push({ name: "browser", server, tracker });
-  }
+  if (options.browser ?? true) listeners.push(browserListener(config, tls, adapter("browser"), endpoints, logger));
   const sidecarTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
   listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar"), sidecarTracker, endpoints), tracker: sidecarTracker });
 
@@ -125,16 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const shutdown = async (deadlineMs: number): Promise<void> => {
     health.setShuttingDown();
     draining = true;
-    const closed = listeners.map((l) => close(l.server));
-    for (const l of listeners) l.tracker.startDrain();
-    const deadline = AbortSignal.timeout(deadlineMs);
-    await Promise.all(listeners.map((l) => l.tracker.idle(deadline)));
-    const unfinished = listeners.reduce((n, l) => n + l.tracker.requestsInFlight, 0);
-    if (unfinished > 0) logger.warn({ unfinished }, "shutdown deadline reached: cancelling calls in flight");
-    shutdownController.abort();
-    for (const l of listeners) l.tracker.destroyAll();
-    await Promise.all(closed);
-    logger.info("listeners closed");
+    await drainAndClose(listeners, deadlineMs, shutdownController, logger);
   };
   return {
     grpcPort: ports.get("mtls") as number,
@@ -142,6 +120,36 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     sidecarPort: ports.get("sidecar") as number,
     shutdown: (deadlineMs) => (shutdownPromise ??= shutdown(deadlineMs)),
   };
+}
+
+/** The browser port: CORS, the browser's method table, the console's static files (when BROWSER_ADMIN is on). */
+function browserListener(config: Config, tls: TlsMaterial, handler: NodeHandler, endpoints: HttpEndpointOptions, logger: Logger): Listener {
+  const tracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
+  const consoleAssets = config.browser.admin ? ConsoleAssets.load(config.browser.consoleDir) : new ConsoleAssets();
+  if (config.browser.admin && !consoleAssets.built) {
+    logger.warn({ consoleDir: config.browser.consoleDir }, "the console is not built (npm run build:console): /console/ answers 503");
+  }
+  const front = browserHttpHandler(handler, {
+    allowedOrigins: config.browser.corsAllowedOrigins,
+    admin: config.browser.admin,
+    endpoints,
+    console: consoleAssets,
+  });
+  return { name: "browser", server: createBrowserListener(tls, front, tracker), tracker };
+}
+
+/** Stops accepting, lets calls in flight finish until the deadline, then cancels the rest and closes every socket. */
+async function drainAndClose(listeners: readonly Listener[], deadlineMs: number, shutdownController: AbortController, logger: Logger): Promise<void> {
+  const closed = listeners.map((l) => close(l.server));
+  for (const l of listeners) l.tracker.startDrain();
+  const deadline = AbortSignal.timeout(deadlineMs);
+  await Promise.all(listeners.map((l) => l.tracker.idle(deadline)));
+  const unfinished = listeners.reduce((n, l) => n + l.tracker.requestsInFlight, 0);
+  if (unfinished > 0) logger.warn({ unfinished }, "shutdown deadline reached: cancelling calls in flight");
+  shutdownController.abort();
+  for (const l of listeners) l.tracker.destroyAll();
+  await Promise.all(closed);
+  logger.info("listeners closed");
 }
 
 function listen(server: NetServer, host: string, port: number): Promise<number> {
