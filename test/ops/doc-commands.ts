@@ -94,6 +94,7 @@ export const COVERAGE: readonly Coverage[] = [
   { pattern: /^\$env:(DATABASE_URL|REDIS_URL|ISSUER_PRIVATE_JWK_FILE) = /, how: "external", by: "test/ops/production-build.test.ts", mentions: "DATABASE_URL", why: "PowerShell twin of the sh start" },
   { pattern: /^(node|npm start|npm test|npm run audit:verify|buf curl|pg_dump|pg_dump -Fc|promtool check rules)$/, how: "external", by: "test/ops/doc-commands.ts", mentions: "a tool named in prose", why: "a tool named in prose; its full commands are mapped where they appear" },
   { pattern: /^npm run migrate$/, how: "test", by: "test/storage/migrate-cli.test.ts", mentions: "migrate" },
+  { pattern: /^npm run test:adapters$/, how: "test", by: ".ci/run", mentions: "TEST_DATABASE_URL", why: "CI runs the integration project (the real Postgres/Redis suites) inside npm test with the TEST_* URLs set" },
   { pattern: /^redis-cli ping$/, how: "test", by: "test/ops/compose-consistency.test.ts", mentions: "redis-cli ping", why: "the compose health check" },
   // 3. Readiness
   { pattern: /^curl -s http:\/\/127\.0\.0\.1:8080\/readyz$/, how: "run", by: RUN },
