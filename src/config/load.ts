@@ -1,5 +1,6 @@
 /** loadConfig: reads and validates every variable once, reports all problems together, returns a frozen Config. */
 import { readConnectionLimits } from "./connection-limits.js";
+import { usableCpus } from "./cpu-quota.js";
 import { ConfigError } from "./errors.js";
 import type { DevMaterial } from "./dev-material.js";
 import type { Environment } from "./env-file.js";
@@ -29,7 +30,12 @@ export interface LoadConfigOptions {
    * and admin API key the environment leaves unset. Ignored in production.
    */
   readonly devMaterial?: DevMaterial;
+  /** The production default of WORKERS (default: usableCpus(), the cgroup-aware CPU count). */
+  readonly usableCpus?: () => number;
 }
+
+/** The most server processes WORKERS may ask for. */
+const MAX_WORKERS = 256;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -58,6 +64,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
     admin,
     issuer: readIssuer(ctx, peers.trustDomain),
     storage: readStorage(ctx),
+    workers: readWorkers(reader, mode, options.usableCpus ?? usableCpus),
     verify: {
       ...proofWindow,
       rateLimitPerMinute: reader.integer("RATE_LIMIT_PER_MINUTE", 600, { min: 1, max: 1_000_000 }),
@@ -99,6 +106,19 @@ function readListen(r: EnvReader, mode: Mode): Config["listen"] {
     if (clash !== undefined) r.problem(name, `port ${port} is already used by ${clash[0]}`);
   });
   return listen;
+}
+
+/**
+ * WORKERS: the production default is the CPUs this process may use, development's 1. Several workers need the
+ * shared stores: the embedded PGlite, the in-memory replay gate and invalidation bus belong to one process.
+ */
+function readWorkers(r: EnvReader, mode: Mode, cpus: () => number): number {
+  const workers = r.integer("WORKERS", mode === "production" ? Math.min(MAX_WORKERS, cpus()) : 1, { min: 1, max: MAX_WORKERS });
+  // Production already requires both URLs (reported under their own names).
+  if (workers > 1 && mode === "development" && (!r.isSet("DATABASE_URL") || !r.isSet("REDIS_URL"))) {
+    r.problem("WORKERS", "more than 1 worker needs DATABASE_URL and REDIS_URL (PGlite and the in-memory stores belong to one process)");
+  }
+  return workers;
 }
 
 function readPeers(r: EnvReader): Config["peers"] {

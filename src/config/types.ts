@@ -12,6 +12,11 @@ export interface RoleRule {
 export interface Config {
   readonly mode: Mode;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /**
+   * Server processes sharing the listening ports (WORKERS; production default: the CPUs the process may use,
+   * cgroup quota included; development default 1). More than 1 needs DATABASE_URL and REDIS_URL.
+   */
+  readonly workers: number;
   readonly listen: {
     readonly host: string;
     /** mTLS gRPC / gRPC-Web / Connect port (GRPC_PORT, default 8443; 0 picks a free port). */
