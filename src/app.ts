@@ -10,6 +10,8 @@ import { composeServices, type ComposeOptions } from "./app/services.js";
 export interface AppOptions extends ComposeOptions {
   /** PEM material instead of the files named in config.tls (tests). */
   readonly tls?: TlsMaterial;
+  /** Serve the sidecar port (default true; a cluster worker leaves it to the primary). */
+  readonly sidecar?: boolean;
 }
 
 export interface App {
@@ -29,14 +31,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const services = await composeServices(config, options);
   let server: RunningServer;
   try {
-    server = await startServer({ ...services, tls: options.tls });
+    server = await startServer({ ...services, tls: options.tls, sidecar: options.sidecar });
   } catch (e) {
     await services.close();
     throw e;
   }
   services.logger.info(
     { grpcPort: server.grpcPort, browserPort: server.browserPort, sidecarPort: server.sidecarPort, mode: config.mode },
-    "agent identity service listening",
+    // In a cluster the primary announces the service once every worker listens.
+    options.sidecar === false ? "worker listening" : "agent identity service listening",
   );
   let stopping: Promise<void> | undefined;
   return {

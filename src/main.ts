@@ -1,5 +1,11 @@
-/** Process entry: load and validate the config once, build the app, listen; SIGTERM/SIGINT stop it gracefully. */
+/**
+ * Process entry: load and validate the config once, build the app, listen; SIGTERM/SIGINT stop it gracefully.
+ * With WORKERS > 1 this process becomes the cluster primary (src/cluster) and each worker runs the app.
+ */
+import cluster from "node:cluster";
 import { buildApp, type App } from "./app.js";
+import { runPrimary } from "./cluster/primary.js";
+import { joinCluster } from "./cluster/worker.js";
 import { isConfigError } from "./config/errors.js";
 import { unsupportedNodeVersion } from "./config/node-version.js";
 import { loadStartupConfig } from "./config/startup.js";
@@ -28,7 +34,9 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const base = createLogger({ level: config.logLevel });
+  // Workers share stdout with the primary: each line says which process wrote it.
+  const logger = cluster.isWorker ? base.child({ pid: process.pid }) : base;
   for (const line of generated) logger.info(line);
   if (config.mode === "development") {
     logger.warn(
@@ -36,12 +44,27 @@ async function main(): Promise<void> {
       "DEVELOPMENT MODE: generated certificates and keys under the dev directory; never use them in production",
     );
   }
+  if (cluster.isPrimary && config.workers > 1) {
+    await runPrimary(config, logger, SHUTDOWN_DEADLINE_MS).catch((e: unknown) => {
+      process.stderr.write(`agent identity service cannot start: ${e instanceof Error ? e.message : String(e)} (its error is above)\n`);
+      process.exit(1);
+    });
+    return;
+  }
   let app;
   try {
-    app = await buildApp(config, { logger });
+    // A worker leaves the sidecar to the primary, which answers for all workers.
+    app = await buildApp(config, { logger, sidecar: cluster.isPrimary });
   } catch (e) {
     failStartup(e, config);
   }
+  if (cluster.isWorker) joinCluster(app, logger);
+  else logConsoleHint(config, app, logger);
+  stopOnSignals(app, logger);
+}
+
+/** Development with the browser admin on: where the operator console is and how to trust and sign in. */
+function logConsoleHint(config: Config, app: App, logger: Logger): void {
   if (config.mode === "development" && config.browser.admin && app.server.browserPort !== undefined) {
     const host = config.listen.host === "127.0.0.1" || config.listen.host === "0.0.0.0" ? "localhost" : config.listen.host;
     logger.info(
@@ -55,7 +78,6 @@ async function main(): Promise<void> {
         "--ignore-certificate-errors-spki-list), then sign in with the admin API key",
     );
   }
-  stopOnSignals(app, logger);
 }
 
 /** SIGTERM/SIGINT: drain and stop once, exit 0 (1 when the shutdown itself failed). */

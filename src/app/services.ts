@@ -52,6 +52,9 @@ export async function composeServices(config: Config, options: ComposeOptions = 
     const audit = closers.keep(createAuditPipeline({ config, storage, signer, clock, logger, metrics, health }));
     const verifyDeps = { config, storage, stores, keySet, credentials: issuer.verifier, decisions: audit.decisions, clock, logger, metrics, replayWindow };
     const verify = closers.keep(await createVerifyPath(verifyDeps));
+    // This start may have changed the key set (ensureActive made its signer's key active): every other worker
+    // and replica reloads it now, so all publish and trust the same keys.
+    await stores.bus.publish({ kind: "issuer_keys" });
     const admin = await createAdminTokens(config, storage, clock, metrics);
     const handlers = closers.keep(
       createHandlerDeps({ config, storage, stores, issuer, exchanger: admin.exchanger, verify, clock, logger, checkpointNow: audit.checkpointNow }),

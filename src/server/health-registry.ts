@@ -42,13 +42,22 @@ export interface HealthRegistryOptions {
   readonly onCheckResult?: (name: string, ok: boolean) => void;
 }
 
+/** What health answers read (gRPC health, /readyz): one process's registry, or the cluster primary's view of its workers. */
+export interface HealthView {
+  readonly services: readonly string[];
+  readonly isShuttingDown: boolean;
+  readiness(): Readiness;
+  status(service: string): ServingState | undefined;
+  subscribe(listener: () => void): () => void;
+}
+
 const NOT_YET_CHECKED: CheckResult = { ok: false, error: "not yet checked" };
 
 /**
  * Holds every registered check's last result. The status is `serving` only when every check passes and the
  * server is not shutting down; subscribers hear each change of the overall state.
  */
-export class HealthRegistry {
+export class HealthRegistry implements HealthView {
   readonly services: readonly string[];
   private readonly results = new Map<string, CheckResult>();
   private readonly scopes = new Map<string, readonly string[]>();

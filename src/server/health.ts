@@ -8,7 +8,7 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../gen/grpc/health/v1/health_pb.js";
 import type { HealthCheckResponse } from "../../gen/grpc/health/v1/health_pb.js";
-import type { HealthRegistry, ServingState } from "./health-registry.js";
+import type { HealthView, ServingState } from "./health-registry.js";
 
 export { HealthRegistry } from "./health-registry.js";
 
@@ -22,7 +22,7 @@ function response(status: ServingStatus): HealthCheckResponse {
 }
 
 /** The Health implementation: Check answers NOT_FOUND for unknown services; Watch ends on shutdown. */
-export function healthService(registry: HealthRegistry): ServiceImpl<typeof Health> {
+export function healthService(registry: HealthView): ServiceImpl<typeof Health> {
   return {
     check(req) {
       const state = registry.status(req.service);

@@ -1,13 +1,17 @@
 /** Plain HTTP endpoints: /healthz, /readyz, /metrics and /.well-known/jwks.json (sidecar and browser listeners). */
 import type { Logger } from "../telemetry/logger.js";
-import type { Metrics } from "../telemetry/metrics.js";
-import type { HealthRegistry } from "./health-registry.js";
+import type { HealthView } from "./health-registry.js";
 import { writeHead, type AnyRequest, type AnyResponse } from "./http-types.js";
 import { JWKS_PATH, serveJwks } from "./jwks-http.js";
 
+/** Where /metrics text comes from: this process's registry, or the cluster primary's merge of its workers'. */
+export interface MetricsSource {
+  readonly registry: { readonly contentType: string; metrics(): Promise<string> };
+}
+
 export interface HttpEndpointOptions {
-  readonly health: HealthRegistry;
-  readonly metrics: Metrics;
+  readonly health: HealthView;
+  readonly metrics: MetricsSource;
   readonly logger: Logger;
   /** The issuer's public JWKS; the path answers 404 without it. */
   readonly jwks: (() => Promise<object>) | undefined;

@@ -37,12 +37,15 @@ export interface StartServerOptions extends ServiceRouterOptions {
   readonly tls?: TlsMaterial;
   /** Start the browser listener (default true). */
   readonly browser?: boolean;
+  /** Start the sidecar listener (default true; a cluster worker leaves it to the primary, src/cluster). */
+  readonly sidecar?: boolean;
 }
 
 export interface RunningServer {
   readonly grpcPort: number;
   readonly browserPort: number | undefined;
-  readonly sidecarPort: number;
+  /** Undefined in a cluster worker: the primary serves the sidecar. */
+  readonly sidecarPort: number | undefined;
   /**
    * Health NOT_SERVING, listeners stop accepting, in-flight calls get up to `deadlineMs` to finish, then every
    * session and socket is closed. Resolves when all listeners are closed.
@@ -93,8 +96,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const mtlsTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
   listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls"), mtlsTracker, logger), tracker: mtlsTracker });
   if (options.browser ?? true) listeners.push(browserListener(config, tls, adapter("browser"), endpoints, logger));
-  const sidecarTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
-  listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar"), sidecarTracker, endpoints), tracker: sidecarTracker });
+  if (options.sidecar ?? true) {
+    const sidecarTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
+    listeners.push({ name: "sidecar", server: createSidecarListener(adapter("sidecar"), sidecarTracker, endpoints), tracker: sidecarTracker });
+  }
 
   const ports = new Map<ListenerKind, number>();
   try {
@@ -117,7 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     grpcPort: ports.get("mtls") as number,
     browserPort: ports.get("browser"),
-    sidecarPort: ports.get("sidecar") as number,
+    sidecarPort: ports.get("sidecar"),
     shutdown: (deadlineMs) => (shutdownPromise ??= shutdown(deadlineMs)),
   };
 }

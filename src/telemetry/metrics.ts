@@ -107,11 +107,41 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: "agent_identity_dependency_up",
       help: "1 when a dependency check passes, 0 when it fails, by dependency name.",
       labelNames: ["dependency"] as const,
+      // Several workers (WORKERS): up only when up in every worker.
+      aggregator: "min",
       registers,
     }),
     auditChainBroken: new Gauge({
       name: "agent_identity_audit_chain_broken",
       help: "1 when the checkpointer found the audit chain broken since its last checkpoint (it signs nothing more), else 0.",
+      aggregator: "max",
+      registers,
+    }),
+  };
+}
+
+/** The cluster primary's own metrics (WORKERS > 1), served with the merge of its workers' metrics. */
+export interface PrimaryMetrics {
+  readonly registry: Registry;
+  readonly workersRunning: Gauge;
+  readonly workerRestartsTotal: Counter;
+}
+
+/** Its process metrics too: summed with the workers', process_cpu_seconds_total is the whole replica's CPU. */
+export function createPrimaryMetrics(): PrimaryMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    workersRunning: new Gauge({
+      name: "agent_identity_workers_running",
+      help: "Worker processes of this replica that are serving (listening), out of WORKERS.",
+      registers,
+    }),
+    workerRestartsTotal: new Counter({
+      name: "agent_identity_worker_restarts_total",
+      help: "Worker processes that exited unexpectedly and were replaced.",
       registers,
     }),
   };

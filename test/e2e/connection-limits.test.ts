@@ -63,7 +63,7 @@ describe("connection limits", () => {
   });
 
   it("a TCP connection that never sends a TLS hello is closed (mTLS port), and one that never sends a request (sidecar)", async () => {
-    for (const port of [t.app.server.grpcPort, t.app.server.sidecarPort]) {
+    for (const port of [t.app.server.grpcPort, t.app.server.sidecarPort!]) {
       const socket = netConnect(port, "127.0.0.1");
       socket.on("error", () => undefined);
       expect(await Promise.race([closed(socket), timeout(WITHIN_MS)])).toBe("closed");

@@ -33,6 +33,7 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
   const td = pki.trustDomain;
   return {
     mode: "development",
+    workers: 1,
     logLevel: "debug",
     listen: { host: "127.0.0.1", grpcPort: 0, browserPort: 0, sidecarPort: 0 },
     tls: { certFile: "", keyFile: "", clientCaFile: "" },

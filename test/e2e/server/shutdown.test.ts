@@ -47,7 +47,7 @@ describe("graceful shutdown", () => {
       expect(refused).toBeInstanceOf(ConnectError);
       // A new connection is refused.
       expect(await refusesConnections(h.server.grpcPort)).toBe(true);
-      expect(await refusesConnections(h.server.sidecarPort)).toBe(true);
+      expect(await refusesConnections(h.server.sidecarPort!)).toBe(true);
 
       h.gate.open();
       const res = await inFlight;
@@ -84,7 +84,7 @@ describe("graceful shutdown", () => {
       req.end("{}");
     });
     expect(status).toBe(200);
-    const sidecar = net.connect(h.server.sidecarPort, "127.0.0.1");
+    const sidecar = net.connect(h.server.sidecarPort!, "127.0.0.1");
     await new Promise<void>((resolve) => sidecar.once("connect", () => resolve()));
     const sidecarClosed = new Promise<void>((resolve) => sidecar.once("close", () => resolve()));
     sidecar.on("error", () => undefined);
