@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   }
   if (cluster.isPrimary && config.workers > 1) {
     await runPrimary(config, logger, SHUTDOWN_DEADLINE_MS).catch((e: unknown) => {
-      process.stderr.write(`agent identity service cannot start: ${e instanceof Error ? e.message : String(e)} (its error is above)\n`);
+      process.stderr.write(`agent identity service cannot start: ${e instanceof Error ? e.message : String(e)} (a worker prints its own start-up error above)\n`);
       process.exit(1);
     });
     return;

@@ -6,7 +6,7 @@ import { HEALTH_SERVICES, type CheckResult, type HealthView, type Readiness, typ
 import type { WorkerHealth } from "./messages.js";
 
 /** The check /readyz shows for the worker count. */
-export const WORKERS_CHECK = "workers";
+const WORKERS_CHECK = "workers";
 
 export class ClusterHealth implements HealthView {
   readonly services: readonly string[] = HEALTH_SERVICES;
