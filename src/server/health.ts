@@ -10,7 +10,6 @@ import {
 import type { HealthCheckResponse } from "../../gen/grpc/health/v1/health_pb.js";
 import type { HealthView, ServingState } from "./health-registry.js";
 
-
 function toStatus(state: ServingState | undefined): ServingStatus {
   if (state === undefined) return ServingStatus.SERVICE_UNKNOWN;
   return state === "serving" ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
