@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the service (production build) in its own process, a raw HTTP/2 load generator in another,
  * reference servers in a third; Verify and health Check at each concurrency, open-loop Verify at fixed rates,
- * VerifyStream, the references, the crypto floor; CPU per call from /proc. Prints a table; `--json FILE` writes
- * the report. Bounded in count and time, loopback only.
+ * VerifyStream, the references, the crypto floor; CPU per call from /proc; with `--scale` also 1, 2 and N workers
+ * and two replicas. Prints a table; `--json FILE` writes the report. Bounded in count and time, loopback only.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -14,6 +14,8 @@ import { measureCryptoFloor } from "./bench/crypto-floor.js";
 import { cpuMsOf, cpuMsOfAll, loadAverage, peakRssMiB, pidsMatching, ProcessSetCpu } from "./bench/proc.js";
 import type { PhaseSpec, VerifyTarget } from "./bench/protocol.js";
 import { formatBench, ratiosOf, type BenchReport, type PhaseReport } from "./bench/report.js";
+import { runScaling } from "./bench/scaling.js";
+import { formatScaling } from "./bench/scaling-report.js";
 import { startServerProcess, type ServerProcess } from "./bench/server-process.js";
 import { BENCH_OPERATION, BENCH_SCOPE, registerBenchAgent } from "./bench/service.js";
 import { readBenchSettings, type BenchSettings } from "./bench/settings.js";
@@ -151,6 +153,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
       await Promise.allSettled([run.load.stop(), run.refs.stop()]);
       await Promise.allSettled([run.server.stop(), run.baseline?.stop()]);
     }
+    const scaling = s.scale ? await runScaling({ settings: s, material, issuerUrl: ISSUER_URL, log }) : undefined;
     log("bench: crypto floor");
     const cryptoFloor = measureCryptoFloor(s.cryptoMs);
     return {
@@ -164,6 +167,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
       peakRssMiB: peak,
       cryptoFloor,
       ratios: ratiosOf(phases, cryptoFloor, s.concurrencies),
+      ...(scaling !== undefined ? { scaling } : {}),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -181,8 +185,14 @@ async function main(): Promise<void> {
   }
   const report = await runBench(settings, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`${formatBench(report)}\n`);
+  if (report.scaling !== undefined) process.stdout.write(`${formatScaling(report.scaling)}\n`);
   if (settings.jsonFile !== undefined) writeFileSync(settings.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   const failed = report.phases.filter((p) => p.result.errors > 0);
+  const scaleErrors = report.scaling?.points.filter((p) => p.errors > 0) ?? [];
+  if (scaleErrors.length > 0) {
+    process.stderr.write(`bench: errors in scaling layouts ${scaleErrors.map((p) => `${p.name} (${p.errors})`).join(", ")}\n`);
+    process.exitCode = 1;
+  }
   if (failed.length > 0) {
     process.stderr.write(`bench: errors in ${failed.map((p) => `${p.result.name} (${p.result.errors}: ${p.result.firstError})`).join(", ")}\n`);
     process.exitCode = 1;

@@ -2,6 +2,7 @@
 import type { CryptoFloor } from "./crypto-floor.js";
 import type { PhaseResult } from "./measure.js";
 import type { PhaseRpc } from "./protocol.js";
+import type { ScalingReport } from "./scaling-report.js";
 
 export interface PhaseReport {
   /** baseline: another build of the service (BENCH_BASELINE_MAIN), measured in the same run. */
@@ -31,6 +32,8 @@ export interface BenchReport {
   readonly peakRssMiB: number | undefined;
   readonly cryptoFloor: CryptoFloor;
   readonly ratios: Readonly<Record<string, number>>;
+  /** --scale: workers and replicas, as ratios to one worker. */
+  readonly scaling?: ScalingReport;
 }
 
 function find(phases: readonly PhaseReport[], target: PhaseReport["target"], rpc: PhaseRpc, c: number): PhaseReport | undefined {

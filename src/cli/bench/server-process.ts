@@ -24,6 +24,10 @@ export interface ServerProcessOptions {
   readonly main?: string;
   /** Write a V8 CPU profile of the service (node --cpu-prof) into this directory at exit. */
   readonly cpuProfileDir?: string;
+  /** WORKERS (unset: the development default, 1). */
+  readonly workers?: number;
+  /** A second replica: use this running server's database and Redis key prefix (it owns and cleans them). */
+  readonly replicaOf?: ServerProcess;
 }
 
 export interface ServerProcess {
@@ -32,6 +36,7 @@ export interface ServerProcess {
   readonly sidecarPort: number;
   /** bench_<random> on real Postgres (its backends are found by this name), undefined on PGlite. */
   readonly databaseName: string | undefined;
+  readonly redisPrefix: string;
   readonly storage: string;
   stop(): Promise<void>;
 }
@@ -107,6 +112,7 @@ function serverEnv(options: ServerProcessOptions, ports: number[], databaseUrl: 
     API_RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
     AUDIT_CHECKPOINT_INTERVAL_SECONDS: "3600",
     ISSUER_URL: options.issuerUrl,
+    ...(options.workers !== undefined ? { WORKERS: String(options.workers) } : {}),
     ...(databaseUrl !== undefined ? { DATABASE_URL: databaseUrl } : {}),
     ...(options.redisUrl !== undefined ? { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: redisPrefix } : {}),
   };
@@ -118,16 +124,18 @@ export async function startServerProcess(options: ServerProcessOptions, log: (li
   const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`];
   const entry = [...profile, ...(options.main !== undefined ? [options.main] : options.server === "build" ? [ensureBuild(root, log)] : ["--import", "tsx", join(root, "src", "main.ts")])];
   const suffix = randomBytes(6).toString("hex");
-  const redisPrefix = `bench:${suffix}:`;
-  const databaseName = options.databaseUrl === undefined ? undefined : `bench_${suffix}`;
+  const shared = options.replicaOf;
+  const redisPrefix = shared?.redisPrefix ?? `bench:${suffix}:`;
+  const databaseName = options.databaseUrl === undefined ? undefined : (shared?.databaseName ?? `bench_${suffix}`);
   let databaseUrl: string | undefined;
   if (options.databaseUrl !== undefined) {
-    await adminQuery(options.databaseUrl, `CREATE DATABASE ${databaseName}`);
+    if (shared === undefined) await adminQuery(options.databaseUrl, `CREATE DATABASE ${databaseName}`);
     const own = new URL(options.databaseUrl);
     own.pathname = `/${databaseName}`;
     databaseUrl = own.toString();
   }
   const cleanup = async (): Promise<void> => {
+    if (shared !== undefined) return;
     if (options.redisUrl !== undefined) await deleteKeysWithPrefix(options.redisUrl, redisPrefix);
     if (options.databaseUrl !== undefined) await adminQuery(options.databaseUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
   };
@@ -156,6 +164,7 @@ export async function startServerProcess(options: ServerProcessOptions, log: (li
     grpcPort: ports[0]!,
     sidecarPort: ports[2]!,
     databaseName,
+    redisPrefix,
     storage: `${options.databaseUrl !== undefined ? "postgres" : "pglite (memory)"} + ${options.redisUrl !== undefined ? "redis" : "in-memory stores"}`,
     stop,
   };

@@ -1,4 +1,4 @@
-/** `npm run bench` settings: BENCH_* variables and the command line (`--json FILE`, `--short`). */
+/** `npm run bench` settings: BENCH_* variables and the command line (`--json FILE`, `--short`, `--scale`). */
 
 export interface BenchSettings {
   /** Each timed phase's length. */
@@ -29,6 +29,8 @@ export interface BenchSettings {
   readonly baselineMain: string | undefined;
   /** Where the JSON report goes (--json FILE). */
   readonly jsonFile: string | undefined;
+  /** --scale: also measure 1, 2 and N workers and two replicas (src/cli/bench/scaling.ts). */
+  readonly scale: boolean;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -95,5 +97,6 @@ export function readBenchSettings(env: NodeJS.ProcessEnv, argv: readonly string[
     baselineMain: opt("BENCH_BASELINE_MAIN"),
     cryptoMs: d.cryptoMs,
     jsonFile: jsonAt >= 0 ? argv[jsonAt + 1] : undefined,
+    scale: argv.includes("--scale"),
   };
 }
