@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { usableCpus } from "../../config/cpu-quota.js";
 import type { DevMaterial } from "../../config/dev-material.js";
 import { startLoadGenerator, type LoadGeneratorChild } from "./children.js";
-import { cpuMsOfAll, pidsMatching, ProcessSetCpu } from "./proc.js";
+import { pidsMatching, ProcessSetCpu } from "./proc.js";
 import type { PhaseOutcome, PhaseSpec } from "./protocol.js";
 import { scalingRatios, type ScalingPoint, type ScalingReport } from "./scaling-report.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
@@ -52,9 +52,11 @@ function childPidsOf(pid: number): number[] {
   return out;
 }
 
-function isLocal(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+/** The local redis-server serving `url` (found by its port: tests may run other redis-servers here), or none. */
+function localRedis(url: string): ProcessSetCpu | undefined {
+  const { hostname, port } = new URL(url);
+  if (hostname !== "127.0.0.1" && hostname !== "localhost" && hostname !== "[::1]") return undefined;
+  return new ProcessSetCpu(() => pidsMatching("redis-server", `:${port === "" ? "6379" : port}`));
 }
 
 export async function runScaling(o: ScalingOptions): Promise<ScalingReport> {
@@ -129,10 +131,9 @@ async function measureLayout(o: ScalingOptions, layout: Layout, concurrency: num
     const serverCpu = new ProcessSetCpu(() => servers.flatMap((sv) => [sv.pid, ...childPidsOf(sv.pid)]));
     const dbName = servers[0]!.databaseName;
     const postgres = dbName === undefined ? undefined : new ProcessSetCpu(() => pidsMatching("postgres:", dbName));
-    const redisPids = isLocal(o.settings.redisUrl!) ? pidsMatching("redis-server") : [];
-    const redisBefore = cpuMsOfAll(redisPids);
+    const redis = localRedis(o.settings.redisUrl!);
     const outcomes = await Promise.all(loads.map((l, i) => l.run(spec(i, seconds * 1000, seconds * PROOFS_PER_SECOND))));
-    return pointOf(layout, outcomes, serverCpu.stop(), postgres?.stop(), redisPids.length > 0 ? cpuMsOfAll(redisPids) - redisBefore : undefined);
+    return pointOf(layout, outcomes, serverCpu.stop(), postgres?.stop(), redis?.stop());
   } finally {
     await Promise.allSettled(loads.map((l) => l.stop()));
     await stopServers(servers);
