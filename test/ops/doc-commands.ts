@@ -109,6 +109,7 @@ export const COVERAGE: readonly Coverage[] = [
   { pattern: /^ADMIN_API_KEY=\.\.\. PILOT_ADDR=.* npm run test:integration$/, how: "run", by: RUN, why: "the same run with a deployment's variables" },
   { pattern: /^buf curl \.\.\. AdminService\/ExchangeToken$/, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "token_exchange", why: "the smoke's token_exchange step makes that call" },
   { pattern: /^npm run bench$/, how: "test", by: "test/ops/bench.test.ts", mentions: "bench" },
+  { pattern: /^(BENCH_DATABASE_URL=\S+ BENCH_REDIS_URL=\S+ )?npm run bench -- (--short )?--scale$/, how: "test", by: "test/cli/bench-scaling.test.ts", mentions: "--scale", why: "the layouts, ratios and flag; the scaling run itself needs Postgres and Redis and minutes" },
   { pattern: /^npm run audit:verify -- --jwks /, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "--jwks", why: "the kept export checked offline against the issuer keys, as the guide says" },
   { pattern: /^npm run build$/, how: "test", by: "test/ops/production-build.test.ts", mentions: "ensureBuild" },
   { pattern: /^(node:http2|node --cpu-prof)$/, how: "external", by: "test/ops/doc-commands.ts", mentions: "a tool named in prose", why: "named in prose (the bench's load generator, BENCH_CPU_PROFILE_DIR); not commands to run" },

@@ -60,6 +60,8 @@ describe.skipIf(!available && process.env.CI !== "true")("fault soak (needs Post
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? "",
         APP_ENV: "production",
+        // One process per replica: the soak signals, restarts and measures (RSS) that process.
+        WORKERS: "1",
         HOST: "127.0.0.1",
         GRPC_PORT: String(grpc),
         BROWSER_PORT: String(browser),
