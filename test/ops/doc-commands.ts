@@ -112,7 +112,7 @@ export const COVERAGE: readonly Coverage[] = [
   { pattern: /^(BENCH_DATABASE_URL=\S+ BENCH_REDIS_URL=\S+ )?npm run bench -- (--short )?--scale$/, how: "test", by: "test/cli/bench-scaling.test.ts", mentions: "--scale", why: "the layouts, ratios and flag; the scaling run itself needs Postgres and Redis and minutes" },
   { pattern: /^npm run audit:verify -- --jwks /, how: "test", by: "test/ops/pilot-smoke.test.ts", mentions: "--jwks", why: "the kept export checked offline against the issuer keys, as the guide says" },
   { pattern: /^npm run build$/, how: "test", by: "test/ops/production-build.test.ts", mentions: "ensureBuild" },
-  { pattern: /^(node:http2|node --cpu-prof)$/, how: "external", by: "test/ops/doc-commands.ts", mentions: "a tool named in prose", why: "named in prose (the bench's load generator, BENCH_CPU_PROFILE_DIR); not commands to run" },
+  { pattern: /^(node:http2|node:cluster|node --cpu-prof)$/, how: "external", by: "test/ops/doc-commands.ts", mentions: "a tool named in prose", why: "named in prose (the bench's load generator, WORKERS, BENCH_CPU_PROFILE_DIR); not commands to run" },
   // 6./13. Alerts
   { pattern: /^promtool (check|test) rules infra\/prometheus-alerts(\.test)?\.yml$/, how: "test", by: "test/ops/promtool.test.ts", mentions: "prometheus-alerts" },
   { pattern: /^apt-get install prometheus$/, how: "test", by: ".ci/run", mentions: "apt-get install", why: "CI installs promtool that way" },
