@@ -45,10 +45,8 @@ async function main(): Promise<void> {
     );
   }
   if (cluster.isPrimary && config.workers > 1) {
-    await runPrimary(config, logger, SHUTDOWN_DEADLINE_MS).catch((e: unknown) => {
-      process.stderr.write(`agent identity service cannot start: ${e instanceof Error ? e.message : String(e)} (a worker prints its own start-up error above)\n`);
-      process.exit(1);
-    });
+    // A port the primary cannot take is named as in one process; a worker that failed printed its own reason.
+    await runPrimary(config, logger, SHUTDOWN_DEADLINE_MS).catch((e: unknown) => failStartup(e, config));
     return;
   }
   let app;

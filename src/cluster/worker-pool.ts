@@ -136,7 +136,7 @@ export class WorkerPool {
     if (this.stopping) return;
     const { logger, metrics } = this.options;
     if (!this.started) {
-      this.startWaiter?.reject(new Error(`worker ${slot.index} exited (code ${exit.code}, signal ${exit.signal}) before it was serving`));
+      this.startWaiter?.reject(new Error(`worker ${slot.index} exited (code ${exit.code}, signal ${exit.signal}) before it was serving; its own error, if any, is above`));
       return;
     }
     const restartInMs = slot.policy.exited(Date.now() - slot.startedAtMs);
