@@ -29,6 +29,10 @@ export interface Pgbouncer {
   readonly url: string;
   /** PgBouncer's log so far (stderr), for failure messages. */
   log(): string;
+  /** Freezes PgBouncer (SIGSTOP): connections stay open, nothing answers, like a stalled pooler or server. */
+  pause(): void;
+  /** Lets a paused PgBouncer run again (SIGCONT). */
+  resume(): void;
   /** Stops PgBouncer (SIGTERM, then SIGKILL after 3 s) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -49,7 +53,12 @@ function quoted(value: string, quote: string): string {
   return `${quote}${value.replaceAll(quote, quote + quote)}${quote}`;
 }
 
-function writeConfig(dir: string, databaseUrl: URL, port: number): string {
+export interface PgbouncerOptions {
+  /** ignore_startup_parameters: accepted at connect and silently dropped (default none: refused). */
+  readonly ignoreStartupParameters?: readonly string[];
+}
+
+function writeConfig(dir: string, databaseUrl: URL, port: number, options: PgbouncerOptions): string {
   const user = decodeURIComponent(databaseUrl.username || "postgres");
   const password = decodeURIComponent(databaseUrl.password);
   const database = databaseUrl.pathname.replace(/^\//, "");
@@ -72,8 +81,8 @@ function writeConfig(dir: string, databaseUrl: URL, port: number): string {
     "pool_mode = transaction",
     `default_pool_size = ${PGBOUNCER_POOL_SIZE}`,
     "max_client_conn = 200",
-    // Strict: any startup parameter besides the few PgBouncer tracks is refused, none silently dropped.
-    "ignore_startup_parameters =",
+    // Strict by default: any startup parameter besides the few PgBouncer tracks is refused, none silently dropped.
+    `ignore_startup_parameters = ${(options.ignoreStartupParameters ?? []).join(",")}`,
     "logfile =",
     "pidfile =",
   ].join("\n");
@@ -121,11 +130,11 @@ export function pgbouncerInstalled(): boolean {
 }
 
 /** Starts PgBouncer on a free port in front of the one database of `databaseUrl` (a Postgres URL with its name). */
-export async function startPgbouncer(databaseUrl: string): Promise<Pgbouncer> {
+export async function startPgbouncer(databaseUrl: string, options: PgbouncerOptions = {}): Promise<Pgbouncer> {
   const target = new URL(databaseUrl);
   const dir = mkdtempSync(join(tmpdir(), "aid-pgbouncer-"));
   const port = await freePort();
-  const iniPath = writeConfig(dir, target, port);
+  const iniPath = writeConfig(dir, target, port, options);
   const asRoot = process.getuid?.() === 0;
   const child = spawn(BINARY, [...(asRoot ? ["-u", "postgres"] : []), iniPath], { stdio: ["ignore", "ignore", "pipe"] });
   let output = "";
@@ -136,6 +145,7 @@ export async function startPgbouncer(databaseUrl: string): Promise<Pgbouncer> {
   url.host = `127.0.0.1:${port}`;
   url.password = "";
   const stop = async (): Promise<void> => {
+    child.kill("SIGCONT"); // a paused process acts on SIGTERM only once it runs again
     await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -145,7 +155,13 @@ export async function startPgbouncer(databaseUrl: string): Promise<Pgbouncer> {
     await stop();
     throw e;
   }
-  return { url: url.toString(), log: () => output, stop };
+  return {
+    url: url.toString(),
+    log: () => output,
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
+    stop,
+  };
 }
 
 /**
