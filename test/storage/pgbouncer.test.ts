@@ -109,6 +109,17 @@ describe.skipIf(!available)("postgres through pgbouncer (pool_mode=transaction)"
     }
   });
 
+  it("DATABASE_POOL_MODE=transaction works against Postgres itself too (no pooler in between)", async () => {
+    const straight = openPostgres(created.url, { max: 2, statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolMode: "transaction" });
+    try {
+      await checkPoolMode(straight, "transaction", STATEMENT_TIMEOUT_MS);
+      expect(await straight.transaction((tx) => tx.query("SELECT current_setting('statement_timeout') AS statement"))).toEqual([{ statement: "1s" }]);
+      expect(await straight.query("SELECT current_setting('statement_timeout') AS statement")).toEqual([{ statement: `${DATABASE_TIMEOUT_MS}ms` }]);
+    } finally {
+      await straight.close();
+    }
+  });
+
   it("refuses DATABASE_POOL_MODE=direct through a PgBouncer that silently drops the timeouts (ignore_startup_parameters)", async () => {
     const dropping = await startPgbouncer(created.url, { ignoreStartupParameters: ["statement_timeout", "idle_in_transaction_session_timeout"] });
     const direct = openPostgres(dropping.url, { max: 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
