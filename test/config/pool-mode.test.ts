@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poolModeFromEnv, sessionPlan } from "../../src/adapters/sql/pool-mode.js";
+import { issuerRevoke } from "../../src/cli/issuer-revoke.js";
 import { prepareDevelopmentMaterial, type DevMaterial } from "../../src/config/dev-material.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { loadConfig } from "../../src/config/load.js";
@@ -55,10 +56,14 @@ describe("DATABASE_POOL_MODE", () => {
     });
   });
 
-  it("is read the same way by the command-line tools (migrate, issuer:revoke)", () => {
+  it("is read the same way by the command-line tools (migrate, issuer:revoke)", async () => {
     expect(poolModeFromEnv(undefined)).toBe("direct");
     expect(poolModeFromEnv(" ")).toBe("direct");
     expect(poolModeFromEnv("transaction")).toBe("transaction");
     expect(() => poolModeFromEnv("pgbouncer")).toThrow("DATABASE_POOL_MODE must be one of direct, transaction");
+    const errors: string[] = [];
+    const env = { DATABASE_URL: "postgres://app@127.0.0.1:1/aid", DATABASE_POOL_MODE: "pgbouncer" };
+    expect(await issuerRevoke(["--list"], env, () => undefined, (line) => errors.push(line))).toBe(2);
+    expect(errors).toEqual(["issuer:revoke: DATABASE_POOL_MODE must be one of direct, transaction"]);
   });
 });
