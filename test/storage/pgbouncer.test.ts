@@ -109,6 +109,19 @@ describe.skipIf(!available)("postgres through pgbouncer (pool_mode=transaction)"
     }
   });
 
+  it("refuses, with DATABASE_POOL_MODE=transaction, a startup parameter from the environment (PGOPTIONS), naming it", async () => {
+    process.env.PGOPTIONS = "-c search_path=public";
+    const withOptions = openPostgres(bouncer.url, { max: 1, poolMode: "transaction" });
+    try {
+      const err = await checkPoolMode(withOptions, "transaction", STATEMENT_TIMEOUT_MS).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "storage.pool_mode_mismatch" });
+      expect((err as Error).message).toMatch(/^the pooler at DATABASE_URL refuses a startup parameter set in the environment \(unsupported startup parameter: options\): unset it, e\.g\. PGOPTIONS/);
+    } finally {
+      delete process.env.PGOPTIONS;
+      await withOptions.close();
+    }
+  });
+
   it("DATABASE_POOL_MODE=transaction works against Postgres itself too (no pooler in between)", async () => {
     const straight = openPostgres(created.url, { max: 2, statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolMode: "transaction" });
     try {

@@ -89,11 +89,15 @@ export async function checkPoolMode(db: StatementRunner, mode: PoolMode, stateme
   } catch (e) {
     const refused = refusedStartupParameter(e);
     if (refused === undefined) throw e;
-    throw mismatch(
-      `DATABASE_URL reaches a pooler that refuses the timeouts the service sends at connect (${refused}): ` +
-        `set DATABASE_POOL_MODE=transaction (${GUIDE})`,
-      e,
-    );
+    if (mode === "direct") {
+      throw mismatch(
+        `DATABASE_URL reaches a pooler that refuses the timeouts the service sends at connect (${refused}): ` +
+          `set DATABASE_POOL_MODE=transaction (${GUIDE})`,
+        e,
+      );
+    }
+    // The service sends none in this mode: the parameter came from the environment (PGOPTIONS, PGAPPNAME...).
+    throw mismatch(`the pooler at DATABASE_URL refuses a startup parameter set in the environment (${refused}): unset it, e.g. PGOPTIONS (${GUIDE})`, e);
   }
   if (row === undefined) throw new Error("pg_settings has no statement_timeout row");
   const wanted = Math.floor(statementTimeoutMs);
