@@ -8,7 +8,8 @@ import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
 import { SqlReplayLedger } from "../../src/adapters/sql/replay-ledger.js";
 import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
 import { createRedis, waitForRedis } from "../../src/adapters/redis/connection.js";
-import { adapterRun, databaseTargets, redisTarget, runsEmbedded, type DatabaseTarget, type TestDatabase } from "../support/databases.js";
+import { adapterRun, redisTarget, runsEmbedded, type DatabaseTarget, type TestDatabase } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 
 /** The default window: 60 s max age, 5 s future skew; the restart window (epoch grace) is the future skew. */
 const WINDOW = { maxAgeSeconds: 60, futureSkewSeconds: 5 };
@@ -102,9 +103,9 @@ function sqlLedgerTarget(database: DatabaseTarget): Target {
   };
 }
 
-// On Postgres (TEST_DATABASE_URL) the ledger's INSERT ... ON CONFLICT decides concurrent admits of one nonce
+// On Postgres (TEST_DATABASE_URL; directly and through PgBouncer) the ledger's INSERT ... ON CONFLICT decides concurrent admits of one nonce
 // across pooled connections, as it would for development processes sharing DATABASE_URL without Redis.
-const targets = [runsEmbedded() ? memoryTarget() : undefined, ...databaseTargets().map(sqlLedgerTarget), redisGateTarget()].filter((t): t is Target => t !== undefined);
+const targets = [runsEmbedded() ? memoryTarget() : undefined, ...sqlAdapterTargets().map(sqlLedgerTarget), redisGateTarget()].filter((t): t is Target => t !== undefined);
 
 let jtiCounter = 0;
 function jti(): string {
