@@ -139,7 +139,7 @@ export class LocalRedisCluster {
         "--port", String(port), "--cluster-port", String(busPorts[i]), "--bind", "127.0.0.1",
         "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`, "--dir", this.dir,
         "--cluster-node-timeout", String(NODE_TIMEOUT_MS), "--save", "", "--appendonly", "no",
-        "--daemonize", "no", "--maxmemory-policy", "noeviction",
+        "--daemonize", "no", "--maxmemory-policy", "noeviction", "--repl-diskless-sync-delay", "0",
       ];
       this.children.push(spawn("redis-server", args, { stdio: "ignore" }));
     }
