@@ -10,6 +10,16 @@ const NODES = 6;
 /** Short enough that a crashed master is replaced within seconds; manual failovers do not wait for it. */
 const NODE_TIMEOUT_MS = 2000;
 
+/** Sends `signal` (SIGCONT first: a frozen process acts on SIGKILL only once thawed on some systems) and waits for the exit. */
+function exited(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGCONT");
+    child.kill(signal);
+  });
+}
+
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -30,8 +40,10 @@ interface NodeRole {
 }
 
 export class LocalRedisCluster {
-  private readonly children: ChildProcess[] = [];
+  private readonly children = new Map<number, ChildProcess>();
   private readonly clients = new Map<number, Redis>();
+  /** Nodes killed by the test (left out of health checks). */
+  private readonly dead = new Set<number>();
 
   private constructor(
     readonly ports: readonly number[],
@@ -73,10 +85,14 @@ export class LocalRedisCluster {
     return client;
   }
 
-  /** Every node's own role. */
+  private get live(): number[] {
+    return this.ports.filter((p) => !this.dead.has(p));
+  }
+
+  /** Every live node's own role. */
   async roles(): Promise<NodeRole[]> {
     return Promise.all(
-      this.ports.map(async (port) => {
+      this.live.map(async (port) => {
         const nodes = (await this.node(port).call("CLUSTER", "NODES")) as string;
         const mine = nodes.split("\n").find((l) => l.includes("myself")) ?? "";
         const [id = "", , flags = "", masterId = "-"] = mine.split(" ");
@@ -87,11 +103,21 @@ export class LocalRedisCluster {
 
   /** The port of the master serving `key` now. */
   async masterOf(key: string): Promise<number> {
-    const slot = Number(await this.node(this.ports[0] ?? 0).call("CLUSTER", "KEYSLOT", key));
-    const shards = (await this.node(this.ports[0] ?? 0).call("CLUSTER", "SLOTS")) as [number, number, [string, number]][];
+    const any = this.node(this.live[0] ?? 0);
+    const slot = Number(await any.call("CLUSTER", "KEYSLOT", key));
+    const shards = (await any.call("CLUSTER", "SLOTS")) as [number, number, [string, number]][];
     const shard = shards.find(([from, to]) => slot >= from && slot <= to);
     if (shard === undefined) throw new Error(`no master serves slot ${slot}`);
     return shard[2][1];
+  }
+
+  /** The port of the replica of the master on `masterPort`. */
+  async replicaOf(masterPort: number): Promise<number> {
+    const roles = await this.roles();
+    const master = roles.find((r) => r.port === masterPort && r.master);
+    const replica = roles.find((r) => master !== undefined && r.masterId === master.id);
+    if (replica === undefined) throw new Error(`port ${masterPort} is no master with a replica`);
+    return replica.port;
   }
 
   /**
@@ -100,35 +126,46 @@ export class LocalRedisCluster {
    * Returns the new master's port.
    */
   async failover(masterPort: number): Promise<number> {
-    const roles = await this.roles();
-    const master = roles.find((r) => r.port === masterPort && r.master);
-    const replica = roles.find((r) => r.masterId === master?.id);
-    if (master === undefined || replica === undefined) throw new Error(`port ${masterPort} is no master with a replica`);
-    await this.node(replica.port).call("CLUSTER", "FAILOVER");
+    const replica = await this.replicaOf(masterPort);
+    await this.node(replica).call("CLUSTER", "FAILOVER");
     await until("the failover", 10_000, async () => {
       const now = await this.roles();
-      const promoted = now.find((r) => r.port === replica.port)?.master === true;
+      const promoted = now.find((r) => r.port === replica)?.master === true;
       const demoted = now.find((r) => r.port === masterPort)?.master === false;
       return promoted && demoted ? true : undefined;
     });
     await this.waitHealthy();
-    return replica.port;
+    return replica;
+  }
+
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) a node's process: a frozen replica misses its master's writes. */
+  freeze(port: number, frozen: boolean): void {
+    this.children.get(port)?.kill(frozen ? "SIGSTOP" : "SIGCONT");
+  }
+
+  /** Crashes a node (SIGKILL); it stays down. */
+  async kill(port: number): Promise<void> {
+    this.dead.add(port);
+    this.clients.get(port)?.disconnect();
+    this.clients.delete(port);
+    const child = this.children.get(port);
+    if (child !== undefined) await exited(child, "SIGKILL");
+  }
+
+  /** CLUSTER FAILOVER TAKEOVER on a replica whose master is gone: it becomes master with what it has. */
+  async takeover(replicaPort: number): Promise<void> {
+    await this.node(replicaPort).call("CLUSTER", "FAILOVER", "TAKEOVER");
+    await until("the takeover", 10_000, async () => ((await this.roles()).find((r) => r.port === replicaPort)?.master === true ? true : undefined));
+    await this.waitHealthy();
   }
 
   /** Kills every node and removes the data directory. */
   async stop(): Promise<void> {
     for (const client of this.clients.values()) client.disconnect();
     this.clients.clear();
-    await Promise.all(
-      this.children.splice(0).map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once("exit", () => resolve());
-            child.kill("SIGKILL");
-          }),
-      ),
-    );
+    const children = [...this.children.values()];
+    this.children.clear();
+    await Promise.all(children.map((child) => exited(child, "SIGKILL")));
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -141,7 +178,7 @@ export class LocalRedisCluster {
         "--cluster-node-timeout", String(NODE_TIMEOUT_MS), "--save", "", "--appendonly", "no",
         "--daemonize", "no", "--maxmemory-policy", "noeviction", "--repl-diskless-sync-delay", "0",
       ];
-      this.children.push(spawn("redis-server", args, { stdio: "ignore" }));
+      this.children.set(port, spawn("redis-server", args, { stdio: "ignore" }));
     }
     await Promise.all(this.ports.map((port) => until(`node ${port} up`, 10_000, async () => ((await this.node(port).ping()) === "PONG" ? true : undefined))));
   }
@@ -155,10 +192,10 @@ export class LocalRedisCluster {
     if (result.status !== 0) throw new Error(`redis-cli --cluster create failed: ${result.stdout}${result.stderr}`);
   }
 
-  /** Every node says cluster_state:ok, three masters, and every replica's link to its master is up. */
+  /** Every live node says cluster_state:ok, three masters, and every replica's link to its master is up. */
   private async waitHealthy(): Promise<void> {
     await until("cluster_state:ok on every node", 20_000, async () => {
-      for (const port of this.ports) {
+      for (const port of this.live) {
         const info = (await this.node(port).call("CLUSTER", "INFO")) as string;
         if (!info.includes("cluster_state:ok")) return undefined;
       }

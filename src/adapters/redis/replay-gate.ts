@@ -44,20 +44,38 @@ redis.call('SET', KEYS[1], string.format('%.3f', back), 'PX', math.ceil(back - n
 return 1
 `;
 
-// The agent's slot (bucket tag). KEYS: 1 bucket epoch, 2 agent version, 3 agent limiter, 4 nonce.
-// ARGV: 1 now ms, 2 expected version, 3 agent limit/min, 4 nonce ttl ms, 5 proof iat ms, 6 epoch grace ms.
-const AGENT_LUA = `${GCRA_LUA}
+// The master's replication id, or false where INFO is not allowed (then only the missing-epoch rule applies).
+// A promoted replica, or a master restarted, has a new one: writes just before may be lost.
+const REPLID_LUA = `
+local function replid()
+  local ok, info = pcall(redis.call, 'INFO', 'replication')
+  if not ok then return false end
+  return string.match(info, 'master_replid:(%x+)') or false
+end
+`;
+
+// The agent's slot (bucket tag). KEYS: 1 bucket epoch, 2 bucket replid stamp, 3 agent version, 4 agent limiter,
+// 5 nonce. ARGV: 1 now ms, 2 expected version, 3 agent limit/min, 4 nonce ttl ms, 5 proof iat ms, 6 epoch grace ms.
+// The epoch moves to now when the bucket's master is not the one that stamped it (failover, restart).
+const AGENT_LUA = `${GCRA_LUA}${REPLID_LUA}
 local now = tonumber(ARGV[1])
+local id = replid()
+local stamp = redis.call('GET', KEYS[2])
+if id and stamp ~= id then
+  local e = tonumber(redis.call('GET', KEYS[1]))
+  if stamp and e and e < now then redis.call('SET', KEYS[1], ARGV[1]) end
+  redis.call('SET', KEYS[2], id)
+end
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
-local ver = redis.call('GET', KEYS[2])
+local ver = redis.call('GET', KEYS[3])
 if not ver then return {'stale_state', -1} end
 if tonumber(ver) ~= tonumber(ARGV[2]) then return {'stale_state', tonumber(ver)} end
 local epoch = tonumber(redis.call('GET', KEYS[1]))
 if tonumber(ARGV[5]) <= epoch + tonumber(ARGV[6]) then return {'before_epoch', epoch} end
-local ok, value = gcra(KEYS[3], tonumber(ARGV[3]), now)
+local ok, value = gcra(KEYS[4], tonumber(ARGV[3]), now)
 if not ok then return {'rate_limited', 'agent', value} end
-charge(KEYS[3], value, now)
-if redis.call('SET', KEYS[4], '1', 'NX', 'PX', tonumber(ARGV[4])) then return {'admitted'} end
+charge(KEYS[4], value, now)
+if redis.call('SET', KEYS[5], '1', 'NX', 'PX', tonumber(ARGV[4])) then return {'admitted'} end
 return {'replay'}
 `;
 
@@ -67,9 +85,11 @@ if not v or tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
 `;
 
-// KEYS: 1 bucket epoch. ARGV: 1 epoch ms. Returns the epoch in force.
-const INIT_EPOCH_LUA = `
+// KEYS: 1 bucket epoch, 2 bucket replid stamp. ARGV: 1 epoch ms. Returns the epoch in force.
+const INIT_EPOCH_LUA = `${REPLID_LUA}
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
+local id = replid()
+if id then redis.call('SET', KEYS[2], id, 'NX') end
 return redis.call('GET', KEYS[1])
 `;
 
@@ -110,7 +130,8 @@ function parseCallerReply(reply: unknown): number | undefined {
  * agent's state is untouched), then version, epoch, agent limiter and nonce in the agent's bucket; when that
  * step refuses (stale, before epoch, agent limited) the caller's charge is given back. Each agent bucket has
  * its own epoch, created by initEpoch (start-up, readiness probe) or by the first admit after the bucket's
- * slot lost its data.
+ * slot lost its data, and moved to now by the first admit after its master changed (a failover to a replica
+ * that may have missed the last nonces, or a restart): see the stamp in AGENT_LUA.
  */
 export class RedisReplayGate implements ReplayStore {
   private readonly keys: ReturnType<typeof gateKeys>;
@@ -135,7 +156,7 @@ export class RedisReplayGate implements ReplayStore {
     if (retryAfterMs !== undefined) return { outcome: "rate_limited", scope: "caller", retryAfterMs };
     const reply = await agentScript.run(
       this.redis,
-      [k.agentEpoch(r.agentId), k.agentVersion(r.agentId), k.agentLimiter(r.agentId), k.nonce(r.agentId, r.jti)],
+      [k.agentEpoch(r.agentId), k.agentStamp(r.agentId), k.agentVersion(r.agentId), k.agentLimiter(r.agentId), k.nonce(r.agentId, r.jti)],
       [now, r.agentStateVersion, r.agentLimitPerMinute, Math.ceil(r.nonceTtlMs), Math.floor(r.proofIatMs), Math.floor(r.epochGraceMs)],
     );
     const outcome = parseOutcome(reply, this.options.onBeforeEpoch);
@@ -150,7 +171,7 @@ export class RedisReplayGate implements ReplayStore {
   async initEpoch(epochMs: number): Promise<number> {
     const value = Math.floor(epochMs);
     const buckets = Array.from({ length: AGENT_BUCKETS }, (_, b) => b);
-    const stored = await Promise.all(buckets.map((b) => initEpochScript.run(this.redis, [this.keys.bucketEpoch(b)], [value])));
+    const stored = await Promise.all(buckets.map((b) => initEpochScript.run(this.redis, [this.keys.bucketEpoch(b), this.keys.bucketStamp(b)], [value])));
     return Math.max(...stored.map(Number));
   }
 
