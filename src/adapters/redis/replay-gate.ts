@@ -88,8 +88,10 @@ return 1
 // KEYS: 1 bucket epoch, 2 bucket replid stamp. ARGV: 1 epoch ms. Returns the epoch in force.
 const INIT_EPOCH_LUA = `${REPLID_LUA}
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
-local id = replid()
-if id then redis.call('SET', KEYS[2], id, 'NX') end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local id = replid()
+  if id then redis.call('SET', KEYS[2], id) end
+end
 return redis.call('GET', KEYS[1])
 `;
 
