@@ -1,9 +1,21 @@
 /** Redis pub/sub invalidation bus (one server or a cluster): publish on the shared client, subscribe on a link of its own. */
+import { Cluster, type Redis } from "ioredis";
 import type { Invalidation, InvalidationBus, InvalidationSubscription } from "../../domain/verify/invalidation.js";
 import { parseInvalidation } from "../../domain/verify/invalidation.js";
 import type { RedisClient } from "./connection.js";
 import { redisCall } from "./script.js";
 import { SubscriberLink } from "./subscriber-link.js";
+
+/**
+ * On a cluster, every publisher sends through the same node (the first master by address): the cluster bus
+ * forwards one node's messages to each other node over one link, in order, so subscribers on any node see the
+ * messages in publication order, as on one server. Undefined: no master known, or one server.
+ */
+function publishingNode(redis: RedisClient): Redis | undefined {
+  if (!(redis instanceof Cluster)) return undefined;
+  const address = (r: Redis): string => `${r.options.host ?? ""}:${r.options.port ?? 0}`;
+  return [...redis.nodes("master")].sort((a, b) => address(a).localeCompare(address(b)))[0];
+}
 
 /**
  * Classic PUBLISH: on a cluster the message crosses the cluster bus to every node, so a subscriber on any
@@ -22,7 +34,17 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 
   async publish(message: Invalidation): Promise<void> {
-    await redisCall(() => this.redis.publish(this.channel, JSON.stringify(message)));
+    const text = JSON.stringify(message);
+    const node = publishingNode(this.redis);
+    if (node !== undefined) {
+      // That node unreachable (a failover under way): any other node still reaches every subscriber.
+      const sent = await node.publish(this.channel, text).then(
+        () => true,
+        () => false,
+      );
+      if (sent) return;
+    }
+    await redisCall(() => this.redis.publish(this.channel, text));
   }
 
   /**

@@ -1,103 +1,16 @@
-/** Redis replay gate (one server or a cluster): the caller's limiter, then one Lua script in the agent's slot. */
+/** Redis replay gate: one script per admit on one server; on a cluster the caller's limiter, then the agent's slot. */
+import { Cluster } from "ioredis";
 import { DomainError } from "../../domain/errors.js";
 import type { AdmitOutcome, AdmitRequest, ReplayStore } from "../../domain/verify/index.js";
 import type { RedisClient } from "./connection.js";
 import { AGENT_BUCKETS, gateKeys } from "./gate-keys.js";
+import { AGENT_LUA, CALLER_LUA, CALLER_REFUND_LUA, COMBINED_LUA, INIT_EPOCH_LUA, SET_VERSION_LUA } from "./gate-lua.js";
 import { RedisScript, redisCall } from "./script.js";
-
-// The GCRA step shared by the scripts (see gcra in gate.ts): returns allowed, and the new tat or the retry delay.
-const GCRA_LUA = `
-local function gcra(key, limit, now)
-  local interval = 60000 / limit
-  local tat = tonumber(redis.call('GET', key))
-  if not tat or tat < now then tat = now end
-  -- tat <= now + 60000 holds while time moves forward; beyond it the clock was stepped back (see gcra in gate.ts)
-  if tat > now + 60000 then tat = now + 60000 - interval end
-  local newTat = tat + interval
-  local allowAt = newTat - 60000
-  if now < allowAt then return false, math.ceil(allowAt - now) end
-  return true, newTat
-end
--- PX at least 1: with a huge limit (renewals pass 2^53-1) the interval vanishes next to now and the TTL would be 0.
-local function charge(key, tat, now)
-  redis.call('SET', key, string.format('%.3f', tat), 'PX', math.max(1, math.ceil(tat - now)))
-end
-`;
-
-// The caller's slot. KEYS: 1 caller limiter. ARGV: 1 now ms, 2 limit/min. Charges when allowed.
-const CALLER_LUA = `${GCRA_LUA}
-local now = tonumber(ARGV[1])
-local ok, value = gcra(KEYS[1], tonumber(ARGV[2]), now)
-if not ok then return {0, value} end
-charge(KEYS[1], value, now)
-return {1}
-`;
-
-// Gives back one charge of the caller's limiter (the agent step refused a request the caller step charged).
-const CALLER_REFUND_LUA = `
-local now = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]))
-if not tat then return 0 end
-local back = tat - 60000 / tonumber(ARGV[2])
-if back <= now then redis.call('DEL', KEYS[1]) return 1 end
-redis.call('SET', KEYS[1], string.format('%.3f', back), 'PX', math.ceil(back - now))
-return 1
-`;
-
-// The master's replication id, or false where INFO is not allowed (then only the missing-epoch rule applies).
-// A promoted replica, or a master restarted, has a new one: writes just before may be lost.
-const REPLID_LUA = `
-local function replid()
-  local ok, info = pcall(redis.call, 'INFO', 'replication')
-  if not ok then return false end
-  return string.match(info, 'master_replid:(%x+)') or false
-end
-`;
-
-// The agent's slot (bucket tag). KEYS: 1 bucket epoch, 2 bucket replid stamp, 3 agent version, 4 agent limiter,
-// 5 nonce. ARGV: 1 now ms, 2 expected version, 3 agent limit/min, 4 nonce ttl ms, 5 proof iat ms, 6 epoch grace ms.
-// The epoch moves to now when the bucket's master is not the one that stamped it (failover, restart).
-const AGENT_LUA = `${GCRA_LUA}${REPLID_LUA}
-local now = tonumber(ARGV[1])
-local id = replid()
-local stamp = redis.call('GET', KEYS[2])
-if id and stamp ~= id then
-  local e = tonumber(redis.call('GET', KEYS[1]))
-  if stamp and e and e < now then redis.call('SET', KEYS[1], ARGV[1]) end
-  redis.call('SET', KEYS[2], id)
-end
-redis.call('SET', KEYS[1], ARGV[1], 'NX')
-local ver = redis.call('GET', KEYS[3])
-if not ver then return {'stale_state', -1} end
-if tonumber(ver) ~= tonumber(ARGV[2]) then return {'stale_state', tonumber(ver)} end
-local epoch = tonumber(redis.call('GET', KEYS[1]))
-if tonumber(ARGV[5]) <= epoch + tonumber(ARGV[6]) then return {'before_epoch', epoch} end
-local ok, value = gcra(KEYS[4], tonumber(ARGV[3]), now)
-if not ok then return {'rate_limited', 'agent', value} end
-charge(KEYS[4], value, now)
-if redis.call('SET', KEYS[5], '1', 'NX', 'PX', tonumber(ARGV[4])) then return {'admitted'} end
-return {'replay'}
-`;
-
-const SET_VERSION_LUA = `
-local v = tonumber(redis.call('GET', KEYS[1]))
-if not v or tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
-`;
-
-// KEYS: 1 bucket epoch, 2 bucket replid stamp. ARGV: 1 epoch ms. Returns the epoch in force.
-const INIT_EPOCH_LUA = `${REPLID_LUA}
-redis.call('SET', KEYS[1], ARGV[1], 'NX')
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  local id = replid()
-  if id then redis.call('SET', KEYS[2], id) end
-end
-return redis.call('GET', KEYS[1])
-`;
 
 const callerScript = new RedisScript(CALLER_LUA);
 const callerRefundScript = new RedisScript(CALLER_REFUND_LUA);
 const agentScript = new RedisScript(AGENT_LUA);
+const combinedScript = new RedisScript(COMBINED_LUA);
 const setVersionScript = new RedisScript(SET_VERSION_LUA);
 const initEpochScript = new RedisScript(INIT_EPOCH_LUA);
 
@@ -113,8 +26,8 @@ function parseOutcome(reply: unknown, onBeforeEpoch: ((epochMs: number) => void)
     if (kind === "stale_state" && typeof a === "number") {
       return { outcome: "stale_state", currentVersion: a < 0 ? undefined : a };
     }
-    if (kind === "rate_limited" && a === "agent" && typeof b === "number") {
-      return { outcome: "rate_limited", scope: "agent", retryAfterMs: Math.max(1, b) };
+    if (kind === "rate_limited" && (a === "caller" || a === "agent") && typeof b === "number") {
+      return { outcome: "rate_limited", scope: a, retryAfterMs: Math.max(1, b) };
     }
   }
   throw new DomainError("internal", "redis.unexpected_reply", "internal error", { cause: reply });
@@ -128,15 +41,17 @@ function parseCallerReply(reply: unknown): number | undefined {
 }
 
 /**
- * The Redis ReplayGate. Admission is two scripts, each in one slot: the caller's limiter first (refused: the
+ * The Redis ReplayGate. On one server an admit is one script (the caller's limiter and the agent's step). A
+ * cluster runs a script only within one slot, so there it is two: the caller's limiter first (refused: the
  * agent's state is untouched), then version, epoch, agent limiter and nonce in the agent's bucket; when that
  * step refuses (stale, before epoch, agent limited) the caller's charge is given back. Each agent bucket has
  * its own epoch, created by initEpoch (start-up, readiness probe) or by the first admit after the bucket's
  * slot lost its data, and moved to now by the first admit after its master changed (a failover to a replica
- * that may have missed the last nonces, or a restart): see the stamp in AGENT_LUA.
+ * that may have missed the last nonces, or a restart): see agentStep in gate-lua.ts.
  */
 export class RedisReplayGate implements ReplayStore {
   private readonly keys: ReturnType<typeof gateKeys>;
+  private readonly cluster: boolean;
 
   constructor(
     private readonly redis: RedisClient,
@@ -147,21 +62,23 @@ export class RedisReplayGate implements ReplayStore {
     } = {},
   ) {
     this.keys = gateKeys(prefix);
+    this.cluster = redis instanceof Cluster;
   }
 
   async admit(r: AdmitRequest): Promise<AdmitOutcome> {
     const k = this.keys;
     const now = Math.floor(r.nowMs);
+    const agentKeys = [k.agentEpoch(r.agentId), k.agentStamp(r.agentId), k.agentVersion(r.agentId), k.agentLimiter(r.agentId), k.nonce(r.agentId, r.jti)];
+    const agentArgs = [now, r.agentStateVersion, r.agentLimitPerMinute, Math.ceil(r.nonceTtlMs), Math.floor(r.proofIatMs), Math.floor(r.epochGraceMs)];
     const callerKey = k.callerLimiter(r.callerKey);
+    if (!this.cluster) {
+      const reply = await combinedScript.run(this.redis, [...agentKeys, callerKey], [...agentArgs, r.callerLimitPerMinute]);
+      return parseOutcome(reply, this.options.onBeforeEpoch);
+    }
     const callerArgs = [now, r.callerLimitPerMinute];
     const retryAfterMs = parseCallerReply(await callerScript.run(this.redis, [callerKey], callerArgs));
     if (retryAfterMs !== undefined) return { outcome: "rate_limited", scope: "caller", retryAfterMs };
-    const reply = await agentScript.run(
-      this.redis,
-      [k.agentEpoch(r.agentId), k.agentStamp(r.agentId), k.agentVersion(r.agentId), k.agentLimiter(r.agentId), k.nonce(r.agentId, r.jti)],
-      [now, r.agentStateVersion, r.agentLimitPerMinute, Math.ceil(r.nonceTtlMs), Math.floor(r.proofIatMs), Math.floor(r.epochGraceMs)],
-    );
-    const outcome = parseOutcome(reply, this.options.onBeforeEpoch);
+    const outcome = parseOutcome(await agentScript.run(this.redis, agentKeys, agentArgs), this.options.onBeforeEpoch);
     // A refused request changes nothing (the port's contract); a replay stays charged.
     if (outcome.outcome !== "admitted" && outcome.outcome !== "replay") {
       await callerRefundScript.run(this.redis, [callerKey], callerArgs);
