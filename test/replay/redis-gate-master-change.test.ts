@@ -1,21 +1,27 @@
-/** The Redis gate's master-change rule: a bucket stamped by another master (failover, restart) moves its epoch to now. */
-import { afterAll, describe, expect, it } from "vitest";
-import { createRedis, waitForRedis } from "../../src/adapters/redis/connection.js";
+/** The Redis gate's master-change rule on a cluster: a bucket stamped by another master (a failover) moves its epoch to now. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedis, waitForRedis, type RedisClient } from "../../src/adapters/redis/connection.js";
 import { agentBucket, gateKeys } from "../../src/adapters/redis/gate-keys.js";
 import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
 import { nonceTtlMsFor, type AdmitRequest } from "../../src/domain/verify/index.js";
 import { redisTarget } from "../support/databases.js";
+import { LocalRedisCluster, redisClusterRuns } from "../support/redis-cluster.js";
 
-const target = redisTarget();
 const GRACE_MS = 5000;
+const prefix = "stamp:";
+const keys = gateKeys(prefix);
 
-describe.skipIf(target === undefined)("redis gate after a master change (TEST_REDIS_URL)", () => {
-  const redis = createRedis(target?.url ?? "redis://127.0.0.1:1");
-  const prefix = target?.prefix ?? "";
-  const keys = gateKeys(prefix);
+describe.runIf(redisClusterRuns())("redis cluster gate after a master change", () => {
+  let cluster: LocalRedisCluster;
+  let redis: RedisClient;
+  beforeAll(async () => {
+    cluster = await LocalRedisCluster.start();
+    redis = createRedis(cluster.url);
+    await waitForRedis(redis);
+  });
   afterAll(async () => {
-    redis.disconnect();
-    await target?.cleanup();
+    redis?.disconnect();
+    await cluster?.stop();
   });
 
   const request = (agentId: string, jti: string, nowMs: number): AdmitRequest => ({
@@ -32,7 +38,6 @@ describe.skipIf(target === undefined)("redis gate after a master change (TEST_RE
   });
 
   it("refuses proofs dated before the first admit after the change, in that bucket only, and stamps the new master", async () => {
-    await waitForRedis(redis);
     const gate = new RedisReplayGate(redis, prefix);
     let now = 10_000_000;
     expect(await gate.initEpoch(now - 3_600_000)).toBe(now - 3_600_000);
@@ -42,7 +47,8 @@ describe.skipIf(target === undefined)("redis gate after a master change (TEST_RE
     const earlier = request(moved, "jti-earlier-aaaaaaaaaaaa", now);
     expect(await gate.admit(earlier)).toEqual({ outcome: "admitted" });
     const stamp = await redis.get(keys.agentStamp(moved));
-    expect(stamp).toMatch(/^[0-9a-f]{40}$/);
+    // The stamp is the node id of the master serving the bucket.
+    expect(stamp).toBe(await cluster.node(await cluster.masterOf(keys.agentStamp(moved))).call("CLUSTER", "MYID"));
 
     // What a promoted replica that missed the nonce looks like: the nonce gone, the stamp from another master.
     await redis.del(keys.nonce(moved, earlier.jti));
@@ -59,5 +65,28 @@ describe.skipIf(target === undefined)("redis gate after a master change (TEST_RE
     expect(await gate.admit({ ...earlier, nowMs: now })).toEqual({ outcome: "before_epoch" });
     // initEpoch (start-up, the readiness probe) keeps the moved epoch and reports the latest.
     expect(await gate.initEpoch(now)).toBe(now - GRACE_MS - 1000);
+  });
+});
+
+const single = redisTarget();
+
+describe.skipIf(single === undefined)("redis gate on one server (TEST_REDIS_URL)", () => {
+  afterAll(() => single?.cleanup());
+
+  it("keeps no master stamp (one script per admit, no cluster node id)", async () => {
+    const redis = createRedis(single?.url ?? "");
+    try {
+      await waitForRedis(redis);
+      const p = single?.prefix ?? "";
+      const gate = new RedisReplayGate(redis, p);
+      await gate.initEpoch(0);
+      await gate.setAgentVersion("agt_single", 1);
+      const now = 10_000_000;
+      const r = { callerKey: "rp", agentId: "agt_single", jti: "jti-single-aaaaaaaaaaaaa", agentStateVersion: 1, callerLimitPerMinute: 10, agentLimitPerMinute: 10, nonceTtlMs: 1000, proofIatMs: now, epochGraceMs: GRACE_MS, nowMs: now };
+      expect(await gate.admit(r)).toEqual({ outcome: "admitted" });
+      expect(await redis.exists(gateKeys(p).agentStamp("agt_single"))).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -20,7 +20,7 @@ export function agentBucket(agentId: string): number {
 /**
  * Key layout under the configured prefix (docs/operations.md, "Redis Cluster"). Only the text between the
  * first "{" and the next "}" picks the cluster slot, and the prefix has no braces, so:
- * - `<prefix>{b<n>}:…` lives in bucket n's slot: the epoch, the master's replication id that stamped it, and
+ * - `<prefix>{b<n>}:…` lives in bucket n's slot: the epoch, the id of the master that stamped it, and
  *   each agent's version, limiter and nonces;
  * - `<prefix>{c:<caller>}:rl` is the caller's limiter, in a slot of its own;
  * - proposals are single keys, in any slot.
@@ -31,9 +31,9 @@ export function gateKeys(prefix: string) {
   return {
     bucketEpoch: (bucket: number) => `${bucketTag(bucket)}:epoch`,
     agentEpoch: (agentId: string) => `${agentTag(agentId)}:epoch`,
-    /** The replication id of the master that last wrote the bucket (a change means a failover or restart). */
-    bucketStamp: (bucket: number) => `${bucketTag(bucket)}:replid`,
-    agentStamp: (agentId: string) => `${agentTag(agentId)}:replid`,
+    /** On a cluster, the node id of the master that last admitted in the bucket (another one: a failover). */
+    bucketStamp: (bucket: number) => `${bucketTag(bucket)}:master`,
+    agentStamp: (agentId: string) => `${agentTag(agentId)}:master`,
     agentVersion: (agentId: string) => `${agentTag(agentId)}:ver:${agentId}`,
     agentLimiter: (agentId: string) => `${agentTag(agentId)}:rl:${agentId}`,
     nonce: (agentId: string, jti: string) => `${agentTag(agentId)}:n:${agentId}:${jti}`,

@@ -39,29 +39,31 @@ redis.call('SET', KEYS[1], string.format('%.3f', back), 'PX', math.ceil(back - n
 return 1
 `;
 
-// The master's replication id, or false where INFO is not allowed (then only the missing-epoch rule applies).
-// A promoted replica, or a master restarted, has a new one: writes just before may be lost.
-const REPLID_LUA = `
-local function replid()
-  local ok, info = pcall(redis.call, 'INFO', 'replication')
-  if not ok then return false end
-  return string.match(info, 'master_replid:(%x+)') or false
+// The cluster node id of the master running the script (CLUSTER MYID: a promoted replica has another one), or
+// false on one server (no cluster support: only the missing-epoch rule applies there).
+const NODE_ID_LUA = `
+local function nodeId()
+  local ok, id = pcall(redis.call, 'CLUSTER', 'MYID')
+  if ok and type(id) == 'string' then return id end
+  return false
 end
 `;
 
-// The agent's step, in its bucket's slot. k: 1 bucket epoch, 2 bucket replid stamp, 3 agent version, 4 agent
+// The agent's step, in its bucket's slot. k: 1 bucket epoch, 2 bucket master stamp, 3 agent version, 4 agent
 // limiter, 5 nonce. a: 1 now ms, 2 expected version, 3 agent limit/min, 4 nonce ttl ms, 5 proof iat ms, 6 epoch
-// grace ms. The epoch moves to now when the bucket's master is not the one that stamped it (failover, restart).
-// chargeCaller (or nil) runs with the agent's charge, once every check passed.
+// grace ms. node: this master's node id (false: no stamp check). The epoch moves to now when the bucket was
+// stamped by another master (a failover: the promoted replica may lack the last nonces). chargeCaller (or nil)
+// runs with the agent's charge, once every check passed.
 const AGENT_STEP_LUA = `
-local function agentStep(k, a, chargeCaller)
+local function agentStep(k, a, node, chargeCaller)
   local now = tonumber(a[1])
-  local id = replid()
-  local stamp = redis.call('GET', k[2])
-  if id and stamp ~= id then
-    local e = tonumber(redis.call('GET', k[1]))
-    if stamp and e and e < now then redis.call('SET', k[1], a[1]) end
-    redis.call('SET', k[2], id)
+  if node then
+    local stamp = redis.call('GET', k[2])
+    if stamp ~= node then
+      local e = tonumber(redis.call('GET', k[1]))
+      if stamp and e and e < now then redis.call('SET', k[1], a[1]) end
+      redis.call('SET', k[2], node)
+    end
   end
   redis.call('SET', k[1], a[1], 'NX')
   local ver = redis.call('GET', k[3])
@@ -79,19 +81,19 @@ end
 `;
 
 /** The agent step alone (a cluster: the caller's limiter is in another slot). KEYS and ARGV as agentStep's. */
-export const AGENT_LUA = `${GCRA_LUA}${REPLID_LUA}${AGENT_STEP_LUA}
-return agentStep(KEYS, ARGV, nil)
+export const AGENT_LUA = `${GCRA_LUA}${NODE_ID_LUA}${AGENT_STEP_LUA}
+return agentStep(KEYS, ARGV, nodeId(), nil)
 `;
 
 /**
  * One server: the caller's limiter and the agent step in one script (one round trip, nothing to give back).
  * KEYS 1-5 and ARGV 1-6 as agentStep's; KEYS[6] the caller's limiter, ARGV[7] its limit/min.
  */
-export const COMBINED_LUA = `${GCRA_LUA}${REPLID_LUA}${AGENT_STEP_LUA}
+export const COMBINED_LUA = `${GCRA_LUA}${AGENT_STEP_LUA}
 local now = tonumber(ARGV[1])
 local okCaller, callerValue = gcra(KEYS[6], tonumber(ARGV[7]), now)
 if not okCaller then return {'rate_limited', 'caller', callerValue} end
-return agentStep(KEYS, ARGV, function() charge(KEYS[6], callerValue, now) end)
+return agentStep(KEYS, ARGV, false, function() charge(KEYS[6], callerValue, now) end)
 `;
 
 export const SET_VERSION_LUA = `
@@ -100,12 +102,10 @@ if not v or tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
 `;
 
-// KEYS: 1 bucket epoch, 2 bucket replid stamp. ARGV: 1 epoch ms. Returns the epoch in force.
-export const INIT_EPOCH_LUA = `${REPLID_LUA}
+// KEYS: 1 bucket epoch, 2 bucket master stamp. ARGV: 1 epoch ms. Returns the epoch in force.
+export const INIT_EPOCH_LUA = `${NODE_ID_LUA}
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  local id = replid()
-  if id then redis.call('SET', KEYS[2], id) end
-end
+local node = nodeId()
+if node then redis.call('SET', KEYS[2], node, 'NX') end
 return redis.call('GET', KEYS[1])
 `;

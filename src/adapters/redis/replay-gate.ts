@@ -46,8 +46,8 @@ function parseCallerReply(reply: unknown): number | undefined {
  * agent's state is untouched), then version, epoch, agent limiter and nonce in the agent's bucket; when that
  * step refuses (stale, before epoch, agent limited) the caller's charge is given back. Each agent bucket has
  * its own epoch, created by initEpoch (start-up, readiness probe) or by the first admit after the bucket's
- * slot lost its data, and moved to now by the first admit after its master changed (a failover to a replica
- * that may have missed the last nonces, or a restart): see agentStep in gate-lua.ts.
+ * slot lost its data, and on a cluster moved to now by the first admit after its master changed (a failover
+ * to a replica that may have missed the last nonces): see agentStep in gate-lua.ts.
  */
 export class RedisReplayGate implements ReplayStore {
   private readonly keys: ReturnType<typeof gateKeys>;
