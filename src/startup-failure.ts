@@ -68,6 +68,9 @@ function databaseFailure(errors: unknown[], config: Config): string | undefined 
   const url = config.storage.databaseUrl;
   const target = url === undefined ? `the embedded database ${config.storage.pgliteDataDir} (PGLITE_DATA_DIR)` : describeUrl(url, 5432);
   const setting = url === undefined ? "PGLITE_DATA_DIR" : "DATABASE_URL";
+  const first = errors[0];
+  // Already one line naming its setting (DATABASE_POOL_MODE), though its cause is a pooler's 08P01 refusal.
+  if (first instanceof DomainError && first.code === "storage.pool_mode_mismatch") return first.message;
   for (const e of errors) {
     const code = codeOf(e);
     if (code === "42501") {
@@ -79,7 +82,6 @@ function databaseFailure(errors: unknown[], config: Config): string | undefined 
       return `cannot reach the database at ${target}: ${messageOf(e)} (${setting}: is Postgres running and the address right?)`;
     }
   }
-  const first = errors[0];
   if (first instanceof DomainError && first.code === "storage.database_unavailable") {
     const cause = errors[1] === undefined ? first.message : messageOf(errors[1]);
     return `cannot reach the database at ${target}: ${cause} (${setting}: is Postgres running and the address right?)`;

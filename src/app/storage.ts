@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { openPglite, openPostgres, type Database } from "../adapters/sql/database.js";
 import { migrate } from "../adapters/sql/migrations.js";
 import { lockPgliteDirectory, type PgliteLock } from "../adapters/sql/pglite-lock.js";
+import { checkPoolMode } from "../adapters/sql/pool-mode.js";
 import { createSqlPersister, type SqlPersister } from "../adapters/sql/persister.js";
 import type { Config } from "../config/types.js";
 import type { HealthRegistry } from "../server/health-registry.js";
@@ -15,6 +16,7 @@ async function openDatabase(config: Config, logger: Logger): Promise<{ db: Datab
   if (url !== undefined) {
     const db = openPostgres(url, {
       statementTimeoutMs: config.storage.statementTimeoutMs,
+      poolMode: config.storage.poolMode,
       onIdleError: (err) => logger.warn({ err }, "postgres connection failed; it is replaced"),
     });
     return { db };
@@ -48,6 +50,8 @@ export async function openStorage(config: Config, logger: Logger, health: Health
     lock?.release();
   };
   try {
+    // Before anything else: a pooler that refuses or drops the timeouts is named here, in one line.
+    if (db.kind === "postgres") await checkPoolMode(db, config.storage.poolMode, config.storage.statementTimeoutMs);
     await migrate(db, { logger: { info: (message) => logger.info(message) } });
   } catch (e) {
     await close();

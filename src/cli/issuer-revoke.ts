@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { createRedis, waitForRedis } from "../adapters/redis/connection.js";
 import { RedisInvalidationBus } from "../adapters/redis/invalidation-bus.js";
 import { openPostgres } from "../adapters/sql/database.js";
+import { poolModeFromEnv } from "../adapters/sql/pool-mode.js";
 import { readDotEnv, withDotEnv, type Environment } from "../config/env-file.js";
 import { projectRoot } from "../config/project-root.js";
 import { systemClock, type Clock } from "../domain/clock.js";
@@ -78,11 +79,14 @@ export interface IssuerKeyStore {
   close(): Promise<void>;
 }
 
-/** Opens the store from DATABASE_URL; undefined when it is unset (the embedded PGlite belongs to its one process). */
+/**
+ * Opens the store from DATABASE_URL (behind PgBouncer: DATABASE_POOL_MODE=transaction); undefined when it is unset
+ * (the embedded PGlite belongs to its one process). Throws on a DATABASE_POOL_MODE it does not know.
+ */
 export function openIssuerKeyStore(env: Environment): IssuerKeyStore | undefined {
   const databaseUrl = env.DATABASE_URL?.trim();
   if (databaseUrl === undefined || databaseUrl === "") return undefined;
-  const db = openPostgres(databaseUrl, { max: 1 });
+  const db = openPostgres(databaseUrl, { max: 1, poolMode: poolModeFromEnv(env.DATABASE_POOL_MODE) });
   const redisUrl = env.REDIS_URL?.trim();
   const redis = redisUrl === undefined || redisUrl === "" ? undefined : createRedis(redisUrl);
   return {
@@ -106,7 +110,13 @@ export async function issuerRevoke(argv: readonly string[], env: Environment, ou
     err(USAGE);
     return 2;
   }
-  const store = openIssuerKeyStore(env);
+  let store: IssuerKeyStore | undefined;
+  try {
+    store = openIssuerKeyStore(env);
+  } catch (e) {
+    err(`issuer:revoke: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   if (store === undefined) {
     err("issuer:revoke: DATABASE_URL is required (the service's Postgres; the embedded PGlite belongs to its one process)");
     return 2;

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { openPglite, openPostgres, type Database } from "../adapters/sql/database.js";
 import { migrate, type MigrateResult } from "../adapters/sql/migrations.js";
 import { lockPgliteDirectory, type PgliteLock } from "../adapters/sql/pglite-lock.js";
+import { poolModeFromEnv } from "../adapters/sql/pool-mode.js";
 import { readDotEnv, withDotEnv, type Environment } from "../config/env-file.js";
 import { projectRoot } from "../config/project-root.js";
 
@@ -19,7 +20,8 @@ export async function runMigrate(
   let target: string;
   let lock: PgliteLock | undefined;
   if (url !== undefined && url !== "") {
-    db = openPostgres(url, { max: 1 });
+    // Every migration step is a transaction: behind PgBouncer its timeouts are SET LOCAL.
+    db = openPostgres(url, { max: 1, poolMode: poolModeFromEnv(env.DATABASE_POOL_MODE) });
     target = "postgres";
   } else {
     const dir = resolve(env.PGLITE_DATA_DIR ?? DEFAULT_PGLITE_DATA_DIR);

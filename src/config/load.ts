@@ -135,6 +135,20 @@ function readRedisUrl(r: EnvReader): string | undefined {
   }
 }
 
+/** URL parameters pg sends at connect, which PgBouncer refuses ("unsupported startup parameter") or silently drops. */
+const STARTUP_ONLY_URL_PARAMETERS = ["options", "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"];
+
+function checkPoolerUrl(r: EnvReader, databaseUrl: string): void {
+  const sent = STARTUP_ONLY_URL_PARAMETERS.filter((p) => new URL(databaseUrl).searchParams.has(p));
+  if (sent.length > 0) {
+    r.problem(
+      "DATABASE_URL",
+      `has ${sent.join(", ")}, sent at connect, which a transaction pooler refuses or drops (DATABASE_POOL_MODE=transaction): ` +
+        "set them with ALTER ROLE ... SET instead",
+    );
+  }
+}
+
 function readStorage(ctx: SectionContext): Config["storage"] {
   const r = ctx.reader;
   const databaseUrl = r.url("DATABASE_URL", ["postgres:", "postgresql:"]);
@@ -145,6 +159,8 @@ function readStorage(ctx: SectionContext): Config["storage"] {
   if (ctx.mode === "production" && !r.isSet("REDIS_URL")) {
     r.problem("REDIS_URL", "is required in production (in-memory stores are for development only)");
   }
+  const poolMode = r.oneOf("DATABASE_POOL_MODE", ["direct", "transaction"] as const, "direct");
+  if (poolMode === "transaction" && databaseUrl !== undefined) checkPoolerUrl(r, databaseUrl);
   const pglite = r.string("PGLITE_DATA_DIR") ?? "./data/pglite";
   const redisKeyPrefix = r.string("REDIS_KEY_PREFIX") ?? "aid:";
   if (!/^[A-Za-z0-9:._-]{1,64}$/.test(redisKeyPrefix)) {
@@ -153,6 +169,7 @@ function readStorage(ctx: SectionContext): Config["storage"] {
   return {
     databaseUrl,
     statementTimeoutMs: r.integer("DB_STATEMENT_TIMEOUT_MS", 5000, { min: 100, max: 600_000 }),
+    poolMode,
     pgliteDataDir: pglite.startsWith("memory://") ? pglite : resolvePath(ctx.baseDir, pglite),
     redisUrl,
     redisKeyPrefix,

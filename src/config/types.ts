@@ -64,6 +64,11 @@ export interface Config {
     readonly databaseUrl: string | undefined;
     /** Postgres statement timeout: a stalled statement fails as unavailable after this (DB_STATEMENT_TIMEOUT_MS). */
     readonly statementTimeoutMs: number;
+    /**
+     * direct: DATABASE_URL reaches Postgres itself; transaction: a pooler such as PgBouncer (timeouts per transaction,
+     * the database's own statement_timeout bounds single statements) (DATABASE_POOL_MODE).
+     */
+    readonly poolMode: "direct" | "transaction";
     readonly pgliteDataDir: string;
     /** Redis URL; undefined means in-memory nonce store, rate limiter and invalidation bus. */
     readonly redisUrl: string | undefined;

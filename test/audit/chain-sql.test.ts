@@ -9,7 +9,8 @@ import { auditVerify } from "../../src/cli/audit-verify.js";
 import { ManualClock } from "../../src/domain/clock.js";
 import type { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
-import { databaseTargets, type TestDatabase } from "../support/databases.js";
+import type { TestDatabase } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 import { org } from "../storage/fixtures.js";
 import { auditInput, T0, tempFile, testSigner } from "./support.js";
 import { buildAuditExport, createCheckpointer, createDecisionWriter, formatExportFile, parseTrustedKeys, sealEvents, signCheckpoint, verifyCheckpointJws, verifyExport } from "../../src/domain/audit/index.js";
@@ -17,7 +18,7 @@ import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/pe
 
 const CHANGES = 200;
 
-describe.each(databaseTargets())("audit chain on $name", (target) => {
+describe.each(sqlAdapterTargets())("audit chain on $name", (target) => {
   let db: TestDatabase;
   let second: Database;
   let storage: SqlPersister;
@@ -28,7 +29,7 @@ describe.each(databaseTargets())("audit chain on $name", (target) => {
   beforeAll(async () => {
     db = await target.open();
     // Postgres: a second, separate pool on the same database stands in for a second process.
-    second = db.url === undefined ? db : openPostgres(db.url, { max: 10 });
+    second = db.url === undefined ? db : openPostgres(db.url, { max: 10, poolMode: db.poolMode });
     storage = createSqlPersister(db);
     otherStorage = createSqlPersister(second);
   });

@@ -75,6 +75,7 @@ describe("production", () => {
     expect(config.storage).toEqual({
       databaseUrl: "postgres://app@db:5432/aid",
       statementTimeoutMs: 5000,
+      poolMode: "direct",
       redisUrl: "redis://redis:6379",
       redisKeyPrefix: "aid:",
       pgliteDataDir: join(root, "data", "pglite"),
@@ -272,6 +273,7 @@ describe("development", () => {
     expect(config.storage).toEqual({
       databaseUrl: undefined,
       statementTimeoutMs: 5000,
+      poolMode: "direct",
       redisUrl: undefined,
       pgliteDataDir: join(root, "data", "pglite"),
       redisKeyPrefix: "aid:",

@@ -3,7 +3,8 @@ import { generateKeyPairSync } from "node:crypto";
 import type { JWK } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MemoryIssuerKeyRepository } from "../../src/adapters/memory/issuer-key-repository.js";
-import { databaseTargets, runsEmbedded } from "../support/databases.js";
+import { runsEmbedded } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 import type { TestDatabase } from "../support/databases.js";
 import { type IssuerKeyRecord, type IssuerKeyRepository, publicMembers } from "../../src/domain/credentials/index.js";
 import { jwkThumbprint } from "../../src/domain/keys/index.js";
@@ -43,7 +44,7 @@ function sqlTarget(name: string, open: () => Promise<TestDatabase>): RepositoryT
   };
 }
 
-const targets: RepositoryTarget[] = [...(runsEmbedded() ? [memoryTarget] : []), ...databaseTargets().map((t) => sqlTarget(t.name, () => t.open()))];
+const targets: RepositoryTarget[] = [...(runsEmbedded() ? [memoryTarget] : []), ...sqlAdapterTargets().map((t) => sqlTarget(t.name, () => t.open()))];
 
 // Millisecond parts that are not multiples of 10 or 100, so truncation to seconds or centiseconds shows.
 const CREATED = 1_700_000_000_123;

@@ -9,7 +9,8 @@ import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
 import { createRedis, waitForRedis, type RedisClient } from "../../src/adapters/redis/connection.js";
 import { deleteKeysUnder } from "../../src/adapters/redis/keyspace.js";
 import { LocalRedisCluster, redisClusterRuns } from "../support/redis-cluster.js";
-import { adapterRun, databaseTargets, redisTarget, runsEmbedded, type DatabaseTarget, type TestDatabase } from "../support/databases.js";
+import { adapterRun, redisTarget, runsEmbedded, type DatabaseTarget, type TestDatabase } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 
 /** The default window: 60 s max age, 5 s future skew; the restart window (epoch grace) is the future skew. */
 const WINDOW = { maxAgeSeconds: 60, futureSkewSeconds: 5 };
@@ -119,9 +120,11 @@ function sqlLedgerTarget(database: DatabaseTarget): Target {
   };
 }
 
-// On Postgres (TEST_DATABASE_URL) the ledger's INSERT ... ON CONFLICT decides concurrent admits of one nonce
+// On Postgres (TEST_DATABASE_URL; directly and through PgBouncer) the ledger's INSERT ... ON CONFLICT decides concurrent admits of one nonce
 // across pooled connections, as it would for development processes sharing DATABASE_URL without Redis.
-const targets = [runsEmbedded() ? memoryTarget() : undefined, ...databaseTargets().map(sqlLedgerTarget), redisGateTarget(), redisClusterGateTarget()].filter((t): t is Target => t !== undefined);
+const targets = [runsEmbedded() ? memoryTarget() : undefined, ...sqlAdapterTargets().map(sqlLedgerTarget), redisGateTarget(), redisClusterGateTarget()].filter(
+  (t): t is Target => t !== undefined,
+);
 
 let jtiCounter = 0;
 function jti(): string {

@@ -1,12 +1,13 @@
 /** Contract suite for the agent repository (keys and manifests history, revoke, rotate, pagination). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DomainError } from "../../src/domain/errors.js";
-import { databaseTargets, type TestDatabase } from "../support/databases.js";
+import type { TestDatabase } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 import { agent, BASE_MS, collect, jwk, MANIFEST, org } from "./fixtures.js";
 import type { Org } from "../../src/domain/orgs/index.js";
 import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
 
-describe.each(databaseTargets())("agent repository on $name", (target) => {
+describe.each(sqlAdapterTargets())("agent repository on $name", (target) => {
   let db: TestDatabase;
   let storage: SqlPersister;
   let orgA: Org;

@@ -2,9 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres } from "../../src/adapters/sql/database.js";
 import { DomainError } from "../../src/domain/errors.js";
-import { adapterRun, databaseTargets, type TestDatabase } from "../support/databases.js";
+import { adapterRun, type TestDatabase } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 
-describe.each(databaseTargets())("database adapter on $name", (target) => {
+describe.each(sqlAdapterTargets())("database adapter on $name", (target) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await target.open({ migrate: false });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadMigrations } from "../../src/adapters/sql/migrations.js";
 import { runMigrate } from "../../src/cli/migrate.js";
 import { postgresOnlyTarget, runsEmbedded, type TestDatabase } from "../support/databases.js";
+import { pgbouncerTargetIfAvailable } from "../support/pgbouncer.js";
 
 const versions = loadMigrations().map((m) => m.version);
 
@@ -27,6 +28,20 @@ describe("migrate cli", () => {
     const db: TestDatabase = await postgres!.open({ migrate: false });
     try {
       const result = await runMigrate({ DATABASE_URL: db.url }, () => undefined);
+      expect(result).toMatchObject({ target: "postgres", applied: versions });
+    } finally {
+      await db.dispose();
+    }
+  });
+
+  const bouncer = pgbouncerTargetIfAvailable();
+  it.runIf(bouncer !== undefined)("applies every migration through PgBouncer with DATABASE_POOL_MODE=transaction, and refuses an unknown mode", async () => {
+    const db: TestDatabase = await bouncer!.open({ migrate: false });
+    try {
+      await expect(runMigrate({ DATABASE_URL: db.url, DATABASE_POOL_MODE: "pgbouncer" }, () => undefined)).rejects.toThrow(
+        "DATABASE_POOL_MODE must be one of direct, transaction",
+      );
+      const result = await runMigrate({ DATABASE_URL: db.url, DATABASE_POOL_MODE: "transaction" }, () => undefined);
       expect(result).toMatchObject({ target: "postgres", applied: versions });
     } finally {
       await db.dispose();

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres } from "../../src/adapters/sql/database.js";
 import { compatibleWithOf, loadMigrations, migrate, type Migration } from "../../src/adapters/sql/migrations.js";
 import { DomainError } from "../../src/domain/errors.js";
-import { databaseTargets, postgresOnlyTarget, type TestDatabase } from "../support/databases.js";
+import type { TestDatabase } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 
 const EXPECTED_TABLES = [
   "agent_keys",
@@ -21,7 +22,7 @@ const EXPECTED_TABLES = [
   "trust_state",
 ];
 
-describe.each(databaseTargets())("migrations on $name", (target) => {
+describe.each(sqlAdapterTargets())("migrations on $name", (target) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await target.open({ migrate: false });
@@ -95,20 +96,21 @@ describe.each(databaseTargets())("migrations on $name", (target) => {
   });
 });
 
-const postgres = postgresOnlyTarget();
+// Real Postgres, directly and through PgBouncer (transaction pooling: each step's advisory lock is per transaction).
+const servers = sqlAdapterTargets().filter((t) => t.name !== "pglite");
 
-describe.runIf(postgres !== undefined)("migrations on postgres: concurrent appliers", () => {
+describe.runIf(servers.length > 0).each(servers)("migrations on $name: concurrent appliers", (server) => {
   let db: TestDatabase;
   beforeAll(async () => {
-    db = await postgres!.open({ migrate: false });
+    db = await server.open({ migrate: false });
   });
   afterAll(async () => {
     await db.dispose();
   });
 
   it("two replicas migrating at once apply each migration exactly once", async () => {
-    const a = openPostgres(db.url!, { max: 2 });
-    const b = openPostgres(db.url!, { max: 2 });
+    const a = openPostgres(db.url!, { max: 2, poolMode: db.poolMode });
+    const b = openPostgres(db.url!, { max: 2, poolMode: db.poolMode });
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
       const all = [...ra.applied, ...rb.applied].sort((x, y) => x - y);

@@ -2,13 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
-import { databaseTargets, type TestDatabase } from "../support/databases.js";
+import type { TestDatabase } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 import { agent, BASE_MS, org } from "./fixtures.js";
 import type { Agent } from "../../src/domain/agents/index.js";
 import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
 import type { TrustEventRecord } from "../../src/domain/trust/index.js";
 
-describe.each(databaseTargets())("credential, issuer key and trust repositories on $name", (target) => {
+describe.each(sqlAdapterTargets())("credential, issuer key and trust repositories on $name", (target) => {
   let db: TestDatabase;
   let storage: SqlPersister;
   let a: Agent;

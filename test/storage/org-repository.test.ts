@@ -1,12 +1,13 @@
 /** Contract suite for the org repository, on PGlite always and on Postgres when TEST_DATABASE_URL is set. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DomainError } from "../../src/domain/errors.js";
-import { databaseTargets, type TestDatabase } from "../support/databases.js";
+import type { TestDatabase } from "../support/databases.js";
+import { sqlAdapterTargets } from "../support/pgbouncer.js";
 import { BASE_MS, collect, org } from "./fixtures.js";
 import type { Org } from "../../src/domain/orgs/index.js";
 import { createSqlPersister, type SqlPersister } from "../../src/adapters/sql/persister.js";
 
-describe.each(databaseTargets())("org repository on $name", (target) => {
+describe.each(sqlAdapterTargets())("org repository on $name", (target) => {
   let db: TestDatabase;
   let storage: SqlPersister;
   beforeAll(async () => {

@@ -50,7 +50,7 @@ async function databaseFor(options: TestAppOptions): Promise<{ database: TestDat
     if (databaseUrl === undefined) throw new Error("sharing a database between two apps needs real Postgres");
     return { database: undefined, databaseUrl };
   }
-  if (options.database.name !== "postgres") return { database: undefined, databaseUrl: undefined };
+  if (options.database.name === "pglite") return { database: undefined, databaseUrl: undefined };
   const database = await options.database.open({ migrate: false });
   return { database, databaseUrl: database.url };
 }
@@ -58,8 +58,11 @@ async function databaseFor(options: TestAppOptions): Promise<{ database: TestDat
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const material = options.material ?? options.shareDatabaseOf?.material ?? (await testMaterial());
   const { database, databaseUrl } = await databaseFor(options);
+  // A database behind PgBouncer (the "pgbouncer" target) needs DATABASE_POOL_MODE=transaction, its sharers too.
+  const poolMode = database?.poolMode ?? options.shareDatabaseOf?.config.storage.poolMode ?? "direct";
   const env = testEnvironment(material, {
     ...(databaseUrl !== undefined ? { DATABASE_URL: databaseUrl } : {}),
+    ...(poolMode === "transaction" ? { DATABASE_POOL_MODE: poolMode } : {}),
     ...(options.redis !== undefined ? { REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.prefix } : {}),
     ...options.env,
   });

@@ -8,10 +8,13 @@ import { deleteKeysWithPrefix } from "../../src/adapters/redis/keyspace.js";
 import pg from "pg";
 import { openPglite, openPostgres, type Database } from "../../src/adapters/sql/database.js";
 import { migrate } from "../../src/adapters/sql/migrations.js";
+import type { PoolMode } from "../../src/adapters/sql/pool-mode.js";
 
 export interface TestDatabase extends Database {
   /** Postgres: the URL of this test's own database (to open a second pool on it); PGlite: undefined. */
   readonly url: string | undefined;
+  /** How a second pool on `url` must be opened: "transaction" when `url` reaches PgBouncer (DATABASE_POOL_MODE). */
+  readonly poolMode: PoolMode;
   /** Closes the database and, for Postgres, drops the test database. */
   dispose(): Promise<void>;
 }
@@ -22,7 +25,7 @@ export interface OpenOptions {
 }
 
 export interface DatabaseTarget {
-  readonly name: "pglite" | "postgres";
+  readonly name: "pglite" | "postgres" | "pgbouncer";
   open(options?: OpenOptions): Promise<TestDatabase>;
 }
 
@@ -52,38 +55,52 @@ const pgliteTarget: DatabaseTarget = {
   async open(options: OpenOptions = {}): Promise<TestDatabase> {
     const db = await openPglite("memory://");
     if (options.migrate !== false) await migrate(db);
-    return { ...db, url: undefined, dispose: () => db.close() };
+    return { ...db, url: undefined, poolMode: "direct", dispose: () => db.close() };
   },
 };
+
+export interface CreatedDatabase {
+  readonly name: string;
+  /** adminUrl with this database's name. */
+  readonly url: string;
+  /** Drops it, ending any session still on it. */
+  drop(): Promise<void>;
+}
+
+/** Runs one statement on its own connection to `adminUrl`. */
+export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A new, empty database test_<random> on the server of `adminUrl`. */
+export async function createTestDatabase(adminUrl: string): Promise<CreatedDatabase> {
+  const name = `test_${randomSuffix()}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
 
 function postgresTarget(adminUrl: string): DatabaseTarget {
   return {
     name: "postgres",
     async open(options: OpenOptions = {}): Promise<TestDatabase> {
-      const name = `test_${randomSuffix()}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await admin.end();
-      }
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      const db = openPostgres(url.toString(), { max: 10 });
+      const created = await createTestDatabase(adminUrl);
+      const db = openPostgres(created.url, { max: 10 });
       if (options.migrate !== false) await migrate(db);
       return {
         ...db,
-        url: url.toString(),
+        url: created.url,
+        poolMode: "direct",
         async dispose(): Promise<void> {
           await db.close();
-          const dropper = new pg.Client({ connectionString: adminUrl });
-          await dropper.connect();
-          try {
-            await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          } finally {
-            await dropper.end();
-          }
+          await created.drop();
         },
       };
     },

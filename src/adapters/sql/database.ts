@@ -2,6 +2,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { DomainError, unavailable } from "../../domain/errors.js";
+import { sessionPlan, type PoolMode } from "./pool-mode.js";
 
 /** Anything that runs parameterised SQL: the database itself or an open transaction. */
 export interface Queryable {
@@ -27,6 +28,8 @@ interface PostgresOptions {
   readonly onIdleError?: (error: Error) => void;
   /** Server-side statement timeout: a statement running longer is cancelled and answers unavailable (default 5000 ms). */
   readonly statementTimeoutMs?: number;
+  /** direct (default): timeouts sent at connect; transaction: behind PgBouncer, SET LOCAL in each transaction. */
+  readonly poolMode?: PoolMode;
 }
 
 /** DB_STATEMENT_TIMEOUT_MS default: a stalled Postgres fails a call within this, never holds it open. */
@@ -97,7 +100,12 @@ function clientQueryable(client: pg.PoolClient | pg.Pool): Queryable {
 }
 
 /** Runs fn in one transaction on a checked-out client; a client that broke meanwhile is destroyed, not reused. */
-async function poolTransaction<T>(pool: pg.Pool, onError: (error: Error) => void, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+async function poolTransaction<T>(
+  pool: pg.Pool,
+  begin: string,
+  onError: (error: Error) => void,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -118,7 +126,7 @@ async function poolTransaction<T>(pool: pg.Pool, onError: (error: Error) => void
   };
   const tx = clientQueryable(client);
   try {
-    await tx.execScript("BEGIN");
+    await tx.execScript(begin);
     const result = await fn(tx);
     await tx.execScript("COMMIT");
     release();
@@ -139,15 +147,14 @@ async function poolTransaction<T>(pool: pg.Pool, onError: (error: Error) => void
 /** A Postgres database behind a pg pool. Connection failures surface as DomainError unavailable. */
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const plan = sessionPlan(options.poolMode ?? "direct", statementTimeoutMs);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
-    statement_timeout: statementTimeoutMs,
-    // A frozen server cancels nothing: the client gives up too, a second after the server-side timeout.
+    ...plan.startup,
+    // A frozen server (or pooler) cancels nothing: the client gives up too, a second after the server-side timeout.
     query_timeout: statementTimeoutMs + 1000,
-    // A transaction left open by a stalled caller must not hold locks (the audit chain lock) for long.
-    idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 2, 1000),
   });
   const onError = (error: Error): void => options.onIdleError?.(error);
   pool.on("error", onError);
@@ -156,7 +163,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     kind: "postgres",
     query: direct.query,
     execScript: direct.execScript,
-    transaction: (fn) => poolTransaction(pool, onError, fn),
+    transaction: (fn) => poolTransaction(pool, plan.begin, onError, fn),
     async close(): Promise<void> {
       await pool.end();
     },

@@ -21,7 +21,12 @@ function at(ms: number | undefined): string | undefined {
 }
 
 async function withStore<T>(ctx: CommandContext, what: string, fn: (store: IssuerKeyStore) => Promise<T>): Promise<T> {
-  const store = openIssuerKeyStore(ctx.env);
+  let store: IssuerKeyStore | undefined;
+  try {
+    store = openIssuerKeyStore(ctx.env);
+  } catch (e) {
+    throw localError(e instanceof Error ? e.message : String(e));
+  }
   if (store === undefined) {
     throw localError(
       `${what} needs DATABASE_URL (the service's Postgres; there is no RPC for it, and the embedded PGlite of ` +

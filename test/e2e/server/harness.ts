@@ -50,7 +50,7 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
     },
     admin: { apiKeyHashes: [], jwtPrivateJwkFile: "", jwtMaxTtlSeconds: 900 },
     issuer: { issuerUrl: "https://issuer.test", privateJwkFile: undefined, kms: undefined, credentialTtlSeconds: 600, auditCheckpointIntervalSeconds: 60, renewalsPerMinute: 10 },
-    storage: { databaseUrl: undefined, statementTimeoutMs: 5000, pgliteDataDir: "", redisUrl: undefined, redisKeyPrefix: "t:" },
+    storage: { databaseUrl: undefined, statementTimeoutMs: 5000, poolMode: "direct", pgliteDataDir: "", redisUrl: undefined, redisKeyPrefix: "t:" },
     verify: { proofMaxAgeSeconds: 60, proofFutureSkewSeconds: 5, rateLimitPerMinute: 600, agentRateLimitPerMinute: 600, sessionTtlSeconds: 300, proposalTtlSeconds: 120, agentStateMaxStalenessSeconds: 5 },
     health: { signerProbeIntervalSeconds: 30, dependencyProbeIntervalSeconds: 5 },
     api: { rateLimitPerMinute: 600 },
