@@ -1,7 +1,9 @@
-/** The Redis gate's master-change rule on a cluster: a bucket stamped by another master (a failover) moves its epoch to now. */
+/** On a cluster: a bucket stamped by another master (a failover) moves its epoch to now; the bus subscriber survives its node. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis, waitForRedis, type RedisClient } from "../../src/adapters/redis/connection.js";
 import { agentBucket, gateKeys } from "../../src/adapters/redis/gate-keys.js";
+import { RedisInvalidationBus } from "../../src/adapters/redis/invalidation-bus.js";
+import type { Invalidation } from "../../src/domain/verify/invalidation.js";
 import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
 import { nonceTtlMsFor, type AdmitRequest } from "../../src/domain/verify/index.js";
 import { redisTarget } from "../support/databases.js";
@@ -11,12 +13,22 @@ const GRACE_MS = 5000;
 const prefix = "stamp:";
 const keys = gateKeys(prefix);
 
-describe.runIf(redisClusterRuns())("redis cluster gate after a master change", () => {
+/** Polls until `check` holds (a generous deadline: not a timing assertion). */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`not within 20 s: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.runIf(redisClusterRuns())("redis cluster: gate after a master change, bus after a node died", () => {
   let cluster: LocalRedisCluster;
   let redis: RedisClient;
   beforeAll(async () => {
     cluster = await LocalRedisCluster.start();
     redis = createRedis(cluster.url);
+    redis.on("error", () => undefined);
     await waitForRedis(redis);
   });
   afterAll(async () => {
@@ -65,6 +77,30 @@ describe.runIf(redisClusterRuns())("redis cluster gate after a master change", (
     expect(await gate.admit({ ...earlier, nowMs: now })).toEqual({ outcome: "before_epoch" });
     // initEpoch (start-up, the readiness probe) keeps the moved epoch and reports the latest.
     expect(await gate.initEpoch(now)).toBe(now - GRACE_MS - 1000);
+  });
+
+  // Last: it leaves one node dead.
+  it("the bus subscriber moves to another node when its node dies, flushes again, and delivers what follows", async () => {
+    const bus = new RedisInvalidationBus(redis, prefix, "mover");
+    const seen: Invalidation[] = [];
+    let flushes = 0;
+    const subscription = await bus.subscribe((m) => seen.push(m), () => flushes++);
+    try {
+      const port = await cluster.nodeWithClient("mover");
+      expect(port).toBeDefined();
+      await cluster.kill(port!);
+      await until("a new subscription on another node", async () => flushes === 2);
+      expect(await cluster.nodeWithClient("mover")).not.toBe(port);
+      // Publishing may fail while the cluster replaces a dead master: retry until the message arrives.
+      const message: Invalidation = { kind: "agent", agentId: "agt_after_node_died", version: 2 };
+      await until("the message after the node died", async () => {
+        await bus.publish(message);
+        await new Promise((r) => setTimeout(r, 100));
+        return seen.some((m) => m.kind === "agent" && m.agentId === message.agentId);
+      });
+    } finally {
+      await subscription.close();
+    }
   });
 });
 

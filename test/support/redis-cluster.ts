@@ -111,6 +111,15 @@ export class LocalRedisCluster {
     return shard[2][1];
   }
 
+  /** The port of the live node holding a client connection named `name` (CLIENT SETNAME), if any. */
+  async nodeWithClient(name: string): Promise<number | undefined> {
+    for (const port of this.live) {
+      const list = (await this.node(port).call("CLIENT", "LIST")) as string;
+      if (list.split("\n").some((line) => line.includes(` name=${name} `))) return port;
+    }
+    return undefined;
+  }
+
   /** The port of the replica of the master on `masterPort`. */
   async replicaOf(masterPort: number): Promise<number> {
     const roles = await this.roles();
