@@ -1,5 +1,6 @@
 /** Turns a start-up failure into one line an operator can act on: the cause and the setting to change. */
 import { PgliteDirectoryInUseError } from "./adapters/sql/pglite-lock.js";
+import { isClusterUrl, parseRedisEndpoint } from "./config/redis-url.js";
 import type { Config } from "./config/types.js";
 import { DomainError } from "./domain/errors.js";
 
@@ -29,8 +30,21 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** A cluster URL's seed nodes (and user), never the password. */
+function describeCluster(url: string): string {
+  try {
+    const endpoint = parseRedisEndpoint(url);
+    if (endpoint.kind !== "cluster") return "the configured address";
+    const user = endpoint.username === undefined ? "" : ` as ${endpoint.username}`;
+    return `cluster seeds ${endpoint.seeds.map((s) => `${s.host}:${s.port}`).join(",")}${user}`;
+  } catch {
+    return "the configured address";
+  }
+}
+
 /** host:port/database as role, never the password. */
 function describeUrl(url: string, defaultPort: number): string {
+  if (isClusterUrl(url)) return describeCluster(url);
   try {
     const u = new URL(url);
     const db = u.pathname.replace(/^\//, "");

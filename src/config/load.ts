@@ -16,6 +16,7 @@ import {
 } from "./peer-rules.js";
 import { projectRoot } from "./project-root.js";
 import { readProofWindow } from "./proof-window.js";
+import { isClusterUrl, parseRedisEndpoint, REDIS_URL_FORMS } from "./redis-url.js";
 import { readAdmin, readIssuer, readTls, resolvePath, type SectionContext } from "./secrets-section.js";
 import type { Config, Mode } from "./types.js";
 
@@ -141,6 +142,19 @@ function readPeers(r: EnvReader): Config["peers"] {
   };
 }
 
+/** REDIS_URL: one server (redis://, rediss://) or a cluster's seed nodes (redis+cluster://h1:p1,h2:p2). */
+function readRedisUrl(r: EnvReader): string | undefined {
+  const value = r.string("REDIS_URL");
+  if (value === undefined || !isClusterUrl(value)) return r.url("REDIS_URL", ["redis:", "rediss:"]);
+  try {
+    parseRedisEndpoint(value);
+    return value;
+  } catch (e) {
+    r.problem("REDIS_URL", `${e instanceof Error ? e.message : "is malformed"} (forms: ${REDIS_URL_FORMS})`);
+    return undefined;
+  }
+}
+
 /** URL parameters pg sends at connect, which PgBouncer refuses ("unsupported startup parameter") or silently drops. */
 const STARTUP_ONLY_URL_PARAMETERS = ["options", "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"];
 
@@ -158,7 +172,7 @@ function checkPoolerUrl(r: EnvReader, databaseUrl: string): void {
 function readStorage(ctx: SectionContext): Config["storage"] {
   const r = ctx.reader;
   const databaseUrl = r.url("DATABASE_URL", ["postgres:", "postgresql:"]);
-  const redisUrl = r.url("REDIS_URL", ["redis:", "rediss:"]);
+  const redisUrl = readRedisUrl(r);
   if (ctx.mode === "production" && !r.isSet("DATABASE_URL")) {
     r.problem("DATABASE_URL", "is required in production (embedded PGlite is for development only)");
   }

@@ -11,7 +11,9 @@ import { ConfigError } from "../../src/config/errors.js";
 import { loadConfig } from "../../src/config/load.js";
 import { loadStartupConfig } from "../../src/config/startup.js";
 import type { Config } from "../../src/config/types.js";
+import { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
+import { describeStartupFailure } from "../../src/startup-failure.js";
 
 const STRONG_KEY = "s3cure-admin-key-0123456789abcdef";
 const NEXT_KEY = "next-admin-key-0123456789abcdefgh";
@@ -73,6 +75,7 @@ describe("production", () => {
     expect(config.storage).toEqual({
       databaseUrl: "postgres://app@db:5432/aid",
       statementTimeoutMs: 5000,
+      poolMode: "direct",
       redisUrl: "redis://redis:6379",
       redisKeyPrefix: "aid:",
       pgliteDataDir: join(root, "data", "pglite"),
@@ -174,6 +177,21 @@ describe("production", () => {
   it("refuses a missing or wrong REDIS_URL", () => {
     refusedOn(production({ REDIS_URL: "" }), "REDIS_URL", /required in production/);
     refusedOn(production({ REDIS_URL: "not a url" }), "REDIS_URL", /must be a URL/);
+    refusedOn(production({ REDIS_URL: "redis+cluster://a:7000,b" }), "REDIS_URL", /"b" is not host:port.*redis\+cluster:\/\/host1:port1/);
+    refusedOn(production({ REDIS_URL: "redis+cluster://a:7000/0" }), "REDIS_URL", /no database number/);
+    refusedOn(production({ REDIS_URL: "redis+cluster:a:7000" }), "REDIS_URL", /must be redis\+cluster:\/\/host1:port1/);
+    const problems = problemsOf(production({ REDIS_URL: "rediss+cluster://svc:s3cr3t-pw@a:7000,b:99999" }));
+    expect(problems).toEqual([{ variable: "REDIS_URL", message: expect.stringMatching(/b:99999/) }]);
+    expect(problems[0]?.message).not.toContain("s3cr3t-pw");
+  });
+  it("accepts a Redis Cluster as seed nodes in REDIS_URL", () => {
+    const url = "redis+cluster://redis-0:6379,redis-1:6379,10.0.0.7:7001";
+    expect(loadConfig(production({ REDIS_URL: url }), { baseDir: root }).storage.redisUrl).toBe(url);
+    const withPassword = loadConfig(production({ REDIS_URL: "redis+cluster://svc:s3cr3t-pw@redis-0:6379,redis-1:6379" }), { baseDir: root });
+    const down = new DomainError("unavailable", "redis.unavailable", "redis", { cause: new Error("connect ECONNREFUSED") });
+    const line = describeStartupFailure(down, withPassword);
+    expect(line).toContain("cannot reach Redis at cluster seeds redis-0:6379,redis-1:6379 as svc");
+    expect(line).not.toContain("s3cr3t-pw");
   });
   it("refuses bad numbers, ports and URLs", () => {
     refusedOn(production({ GRPC_PORT: "84a3" }), "GRPC_PORT", /whole number/);
@@ -255,6 +273,7 @@ describe("development", () => {
     expect(config.storage).toEqual({
       databaseUrl: undefined,
       statementTimeoutMs: 5000,
+      poolMode: "direct",
       redisUrl: undefined,
       pgliteDataDir: join(root, "data", "pglite"),
       redisKeyPrefix: "aid:",

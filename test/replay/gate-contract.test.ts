@@ -1,13 +1,14 @@
-/** One contract suite for the replay gate: memory and memory + SQL ledger (PGlite; Postgres with TEST_DATABASE_URL), Redis with TEST_REDIS_URL (both required in CI). */
+/** One contract suite for the replay gate: memory and memory + SQL ledger (PGlite; Postgres with TEST_DATABASE_URL), Redis with TEST_REDIS_URL, and a three-master Redis Cluster the file starts itself (all required in CI). */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
 import { ManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { nonceTtlMsFor, type AdmitRequest, type ReplayStore as ReplayGate } from "../../src/domain/verify/index.js";
 import { MemoryReplayGate } from "../../src/adapters/memory/replay-gate.js";
 import { SqlReplayLedger } from "../../src/adapters/sql/replay-ledger.js";
 import { RedisReplayGate } from "../../src/adapters/redis/replay-gate.js";
-import { createRedis, waitForRedis } from "../../src/adapters/redis/connection.js";
+import { createRedis, waitForRedis, type RedisClient } from "../../src/adapters/redis/connection.js";
+import { deleteKeysUnder } from "../../src/adapters/redis/keyspace.js";
+import { LocalRedisCluster, redisClusterRuns } from "../support/redis-cluster.js";
 import { adapterRun, redisTarget, runsEmbedded, type DatabaseTarget, type TestDatabase } from "../support/databases.js";
 import { sqlAdapterTargets } from "../support/pgbouncer.js";
 
@@ -45,32 +46,48 @@ function memoryTarget(): Target {
   };
 }
 
-function redisGateTarget(): Target | undefined {
-  const target = redisTarget();
-  if (target === undefined) return undefined;
-  const clients: Redis[] = [];
+/** A Redis target on `url` (each open() a prefix of its own under `prefix`). */
+function redisGateOn(name: string, connect: () => Promise<{ url: string; prefix: string }>, shutdown: () => Promise<void>): Target {
+  const clients: RedisClient[] = [];
   let n = 0;
   return {
-    name: "redis",
+    name,
     async open() {
-      const redis = createRedis(target.url);
+      const { url, prefix: base } = await connect();
+      const redis = createRedis(url);
       clients.push(redis);
       await waitForRedis(redis);
-      const prefix = `${target.prefix}${n++}:`;
+      const prefix = `${base}${n++}:`;
       const gate = new RedisReplayGate(redis, prefix);
       return {
         gate,
         async restartEmpty() {
-          const keys = await redis.keys(`${prefix}*`);
-          if (keys.length > 0) await redis.del(...keys);
+          await deleteKeysUnder(redis, prefix);
         },
       };
     },
     async close() {
       for (const c of clients) c.disconnect();
-      await target.cleanup();
+      await shutdown();
     },
   };
+}
+
+function redisGateTarget(): Target | undefined {
+  const target = redisTarget();
+  if (target === undefined) return undefined;
+  return redisGateOn("redis", async () => target, () => target.cleanup());
+}
+
+/** A Redis Cluster started (once) by this file; keys spread over its three masters. */
+function redisClusterGateTarget(): Target | undefined {
+  if (!redisClusterRuns()) return undefined;
+  let cluster: Promise<LocalRedisCluster> | undefined;
+  return redisGateOn(
+    "redis cluster",
+    async () => ({ url: (await (cluster ??= LocalRedisCluster.start())).url, prefix: "gate:" }),
+    async () => void (await (await cluster)?.stop()),
+  );
 }
 
 /** The development store: the memory gate whose nonces and epoch live in the embedded database. */
@@ -105,7 +122,9 @@ function sqlLedgerTarget(database: DatabaseTarget): Target {
 
 // On Postgres (TEST_DATABASE_URL; directly and through PgBouncer) the ledger's INSERT ... ON CONFLICT decides concurrent admits of one nonce
 // across pooled connections, as it would for development processes sharing DATABASE_URL without Redis.
-const targets = [runsEmbedded() ? memoryTarget() : undefined, ...sqlAdapterTargets().map(sqlLedgerTarget), redisGateTarget()].filter((t): t is Target => t !== undefined);
+const targets = [runsEmbedded() ? memoryTarget() : undefined, ...sqlAdapterTargets().map(sqlLedgerTarget), redisGateTarget(), redisClusterGateTarget()].filter(
+  (t): t is Target => t !== undefined,
+);
 
 let jtiCounter = 0;
 function jti(): string {
@@ -133,9 +152,9 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
     };
   }
 
-  /** Starts the store's epoch and moves past its grace window, with the agent at version 1. */
+  /** Starts the store's epoch as start-up does, moves past its grace window, with the agent at version 1. */
   async function warm(): Promise<void> {
-    await store.gate.admit(request({ agentId: "agt_warmup" }));
+    await store.gate.initEpoch(clock.nowMs());
     clock.advance(GRACE_MS + 1000);
     await store.gate.setAgentVersion(agentId, 1);
   }
@@ -194,6 +213,14 @@ describe.each(targets)("replay gate contract ($name)", (target) => {
     expect(await store.gate.admit(request({ agentStateVersion: 1 }))).toEqual({ outcome: "stale_state", currentVersion: 3 });
     await store.gate.setAgentVersion(agentId, 2);
     expect((await store.gate.admit(request({ agentStateVersion: 3 }))).outcome).toBe("admitted");
+  });
+
+  it("a request refused after the caller's limit was checked gives the caller's charge back", async () => {
+    const limits = { callerLimitPerMinute: 1, agentLimitPerMinute: 1000 };
+    expect((await store.gate.admit(request({ ...limits, agentStateVersion: 7 }))).outcome).toBe("stale_state");
+    expect((await store.gate.admit(request({ ...limits, agentId: "agt_unknown" }))).outcome).toBe("stale_state");
+    expect((await store.gate.admit(request(limits))).outcome).toBe("admitted");
+    expect(await store.gate.admit(request(limits))).toMatchObject({ outcome: "rate_limited", scope: "caller" });
   });
 
   it("a stale or limited request leaves the nonce unused", async () => {

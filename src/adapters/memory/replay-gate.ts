@@ -83,15 +83,18 @@ export class MemoryReplayGate implements ReplayStore {
     return first ? { outcome: "admitted" } : { outcome: "replay" };
   }
 
-  /** Version, epoch and limits, synchronously (one step, no interleaving); charges the limits when all pass. */
+  /**
+   * Caller limit, version, epoch and agent limit, in the Redis gate's order, synchronously (one step, no
+   * interleaving); charges the limits when all pass.
+   */
   private checkAndCharge(r: AdmitRequest, epoch: number): AdmitOutcome | undefined {
-    const stored = this.versions.get(r.agentId);
-    if (stored !== r.agentStateVersion) return { outcome: "stale_state", currentVersion: stored };
-    if (r.proofIatMs <= epoch + r.epochGraceMs) return { outcome: "before_epoch" };
     const callerKey = `caller:${r.callerKey}`;
     const agentKey = `agent:${r.agentId}`;
     const caller = gcra(this.liveTat(callerKey, r.nowMs), r.nowMs, r.callerLimitPerMinute);
     if (!caller.allowed) return { outcome: "rate_limited", scope: "caller", retryAfterMs: caller.retryAfterMs };
+    const stored = this.versions.get(r.agentId);
+    if (stored !== r.agentStateVersion) return { outcome: "stale_state", currentVersion: stored };
+    if (r.proofIatMs <= epoch + r.epochGraceMs) return { outcome: "before_epoch" };
     const agent = gcra(this.liveTat(agentKey, r.nowMs), r.nowMs, r.agentLimitPerMinute);
     if (!agent.allowed) return { outcome: "rate_limited", scope: "agent", retryAfterMs: agent.retryAfterMs };
     this.tats.set(callerKey, caller.newTat);

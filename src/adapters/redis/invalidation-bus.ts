@@ -1,14 +1,31 @@
-/** Redis pub/sub invalidation bus: publish on the shared connection, subscribe on a dedicated one. */
-import type { Redis } from "ioredis";
+/** Redis pub/sub invalidation bus (one server or a cluster): publish on the shared client, subscribe on a link of its own. */
+import { Cluster, type Redis } from "ioredis";
 import type { Invalidation, InvalidationBus, InvalidationSubscription } from "../../domain/verify/invalidation.js";
 import { parseInvalidation } from "../../domain/verify/invalidation.js";
+import type { RedisClient } from "./connection.js";
 import { redisCall } from "./script.js";
+import { SubscriberLink } from "./subscriber-link.js";
 
+/**
+ * On a cluster, every publisher sends through the same node (the first master by address): the cluster bus
+ * forwards one node's messages to each other node over one link, in order, so subscribers on any node see the
+ * messages in publication order, as on one server. Undefined: no master known, or one server.
+ */
+function publishingNode(redis: RedisClient): Redis | undefined {
+  if (!(redis instanceof Cluster)) return undefined;
+  const address = (r: Redis): string => `${r.options.host ?? ""}:${r.options.port ?? 0}`;
+  return [...redis.nodes("master")].sort((a, b) => address(a).localeCompare(address(b)))[0];
+}
+
+/**
+ * Classic PUBLISH: on a cluster the message crosses the cluster bus to every node, so a subscriber on any
+ * node (master or replica) receives it, whichever shard its agent lives on and across a failover.
+ */
 export class RedisInvalidationBus implements InvalidationBus {
   private readonly channel: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     /** CLIENT SETNAME of the subscriber connection (operators and tests find it by name). */
     private readonly subscriberName = "agent-identity-invalidation",
@@ -17,58 +34,38 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 
   async publish(message: Invalidation): Promise<void> {
-    await redisCall(() => this.redis.publish(this.channel, JSON.stringify(message)));
+    const text = JSON.stringify(message);
+    const node = publishingNode(this.redis);
+    if (node !== undefined) {
+      // That node unreachable (a failover under way): any other node still reaches every subscriber.
+      const sent = await node.publish(this.channel, text).then(
+        () => true,
+        () => false,
+      );
+      if (sent) return;
+    }
+    await redisCall(() => this.redis.publish(this.channel, text));
   }
 
   /**
-   * Opens a dedicated subscriber connection that reconnects forever. On every "ready" (first connect and
-   * each reconnect) it subscribes again and then calls onResubscribe, so the cache is flushed whenever
-   * messages may have been lost. Returns once the first subscription is active.
+   * Opens a dedicated subscriber link that reconnects forever. On every (re)subscription it calls
+   * onResubscribe, so the cache is flushed whenever messages may have been lost. Returns once the first
+   * subscription is active.
    */
   async subscribe(
     handler: (message: Invalidation) => void,
     onResubscribe: () => void,
   ): Promise<InvalidationSubscription> {
-    const sub = this.redis.duplicate({
-      autoResubscribe: false,
-      enableOfflineQueue: true,
-      lazyConnect: true,
-      connectionName: this.subscriberName,
-    });
-    sub.on("error", () => {
-      // Reconnects by itself; the gate's state-version check covers messages lost meanwhile.
-    });
-    // disconnect() only half-closes the socket: replies already on their way still arrive after close().
-    let closed = false;
-    sub.on("message", (channel: string, text: string) => {
-      if (closed || channel !== this.channel) return;
-      const message = parseInvalidation(text);
-      if (message !== undefined) handler(message);
-    });
-    let first: ((error?: unknown) => void) | undefined;
-    const subscribed = new Promise<void>((resolve, reject) => {
-      first = (error?: unknown) => (error === undefined ? resolve() : reject(error));
-    });
-    sub.on("ready", () => {
-      sub.subscribe(this.channel).then(
-        () => {
-          onResubscribe();
-          first?.();
-          first = undefined;
-        },
-        (error: unknown) => {
-          first?.(error);
-          first = undefined;
-        },
-      );
-    });
-    await redisCall(() => sub.connect());
-    await redisCall(() => subscribed);
-    return {
-      close: async () => {
-        closed = true;
-        sub.disconnect(false);
+    const link = new SubscriberLink(this.redis, this.channel, this.subscriberName, {
+      message: (text) => {
+        const message = parseInvalidation(text);
+        if (message !== undefined) handler(message);
       },
+      resubscribed: onResubscribe,
+    });
+    await redisCall(() => link.open());
+    return {
+      close: async () => link.close(),
     };
   }
 }

@@ -1,62 +1,18 @@
-/** Redis replay gate: one Lua script per admit (version, epoch, GCRA limits, SET NX PX nonce), one round trip. */
-import type { Redis } from "ioredis";
+/** Redis replay gate: one script per admit on one server; on a cluster the caller's limiter, then the agent's slot. */
+import { Cluster } from "ioredis";
 import { DomainError } from "../../domain/errors.js";
 import type { AdmitOutcome, AdmitRequest, ReplayStore } from "../../domain/verify/index.js";
+import type { RedisClient } from "./connection.js";
+import { AGENT_BUCKETS, gateKeys } from "./gate-keys.js";
+import { AGENT_LUA, CALLER_LUA, CALLER_REFUND_LUA, COMBINED_LUA, INIT_EPOCH_LUA, SET_VERSION_LUA } from "./gate-lua.js";
 import { RedisScript, redisCall } from "./script.js";
 
-// KEYS: 1 epoch, 2 agent version, 3 caller limiter, 4 agent limiter, 5 nonce.
-// ARGV: 1 now ms, 2 expected version, 3 caller limit/min, 4 agent limit/min, 5 nonce ttl ms, 6 proof iat ms,
-//       7 epoch grace ms.
-const ADMIT_LUA = `
-local now = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], ARGV[1], 'NX')
-local ver = redis.call('GET', KEYS[2])
-if not ver then return {'stale_state', -1} end
-if tonumber(ver) ~= tonumber(ARGV[2]) then return {'stale_state', tonumber(ver)} end
-local epoch = tonumber(redis.call('GET', KEYS[1]))
-if tonumber(ARGV[6]) <= epoch + tonumber(ARGV[7]) then return {'before_epoch', epoch} end
-local function gcra(key, limit)
-  local interval = 60000 / limit
-  local tat = tonumber(redis.call('GET', key))
-  if not tat or tat < now then tat = now end
-  -- tat <= now + 60000 holds while time moves forward; beyond it the clock was stepped back (see gcra in gate.ts)
-  if tat > now + 60000 then tat = now + 60000 - interval end
-  local newTat = tat + interval
-  local allowAt = newTat - 60000
-  if now < allowAt then return false, math.ceil(allowAt - now) end
-  return true, newTat
-end
-local okCaller, callerValue = gcra(KEYS[3], tonumber(ARGV[3]))
-if not okCaller then return {'rate_limited', 'caller', callerValue} end
-local okAgent, agentValue = gcra(KEYS[4], tonumber(ARGV[4]))
-if not okAgent then return {'rate_limited', 'agent', agentValue} end
--- PX at least 1: with a huge limit (renewals pass 2^53-1) the interval vanishes next to now and the TTL would be 0.
-redis.call('SET', KEYS[3], string.format('%.3f', callerValue), 'PX', math.max(1, math.ceil(callerValue - now)))
-redis.call('SET', KEYS[4], string.format('%.3f', agentValue), 'PX', math.max(1, math.ceil(agentValue - now)))
-if redis.call('SET', KEYS[5], '1', 'NX', 'PX', tonumber(ARGV[5])) then return {'admitted'} end
-return {'replay'}
-`;
-
-const SET_VERSION_LUA = `
-local v = tonumber(redis.call('GET', KEYS[1]))
-if not v or tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
-`;
-
-const admitScript = new RedisScript(ADMIT_LUA);
+const callerScript = new RedisScript(CALLER_LUA);
+const callerRefundScript = new RedisScript(CALLER_REFUND_LUA);
+const agentScript = new RedisScript(AGENT_LUA);
+const combinedScript = new RedisScript(COMBINED_LUA);
 const setVersionScript = new RedisScript(SET_VERSION_LUA);
-
-/** Key layout under the configured prefix (documented in docs/operations via the report). */
-export function gateKeys(prefix: string) {
-  return {
-    epoch: `${prefix}epoch`,
-    agentVersion: (agentId: string) => `${prefix}agent:${agentId}:ver`,
-    callerLimiter: (callerKey: string) => `${prefix}rl:caller:${callerKey}`,
-    agentLimiter: (agentId: string) => `${prefix}rl:agent:${agentId}`,
-    nonce: (agentId: string, jti: string) => `${prefix}nonce:${agentId}:${jti}`,
-    proposal: (id: string) => `${prefix}proposal:${id}`,
-  };
-}
+const initEpochScript = new RedisScript(INIT_EPOCH_LUA);
 
 function parseOutcome(reply: unknown, onBeforeEpoch: ((epochMs: number) => void) | undefined): AdmitOutcome {
   if (Array.isArray(reply)) {
@@ -77,12 +33,28 @@ function parseOutcome(reply: unknown, onBeforeEpoch: ((epochMs: number) => void)
   throw new DomainError("internal", "redis.unexpected_reply", "internal error", { cause: reply });
 }
 
-/** The Redis ReplayGate: every key under `prefix`; the epoch is created (SET NX) by the first admit after a flush. */
+/** The caller step's verdict: undefined when charged, else the retry delay. */
+function parseCallerReply(reply: unknown): number | undefined {
+  if (Array.isArray(reply) && reply[0] === 1) return undefined;
+  if (Array.isArray(reply) && reply[0] === 0 && typeof reply[1] === "number") return Math.max(1, reply[1]);
+  throw new DomainError("internal", "redis.unexpected_reply", "internal error", { cause: reply });
+}
+
+/**
+ * The Redis ReplayGate. On one server an admit is one script (the caller's limiter and the agent's step). A
+ * cluster runs a script only within one slot, so there it is two: the caller's limiter first (refused: the
+ * agent's state is untouched), then version, epoch, agent limiter and nonce in the agent's bucket; when that
+ * step refuses (stale, before epoch, agent limited) the caller's charge is given back. Each agent bucket has
+ * its own epoch, created by initEpoch (start-up, readiness probe) or by the first admit after the bucket's
+ * slot lost its data, and on a cluster moved to now by the first admit after its master changed (a failover
+ * to a replica that may have missed the last nonces): see agentStep in gate-lua.ts.
+ */
 export class RedisReplayGate implements ReplayStore {
   private readonly keys: ReturnType<typeof gateKeys>;
+  private readonly cluster: boolean;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly options: {
       /** Told the epoch in force whenever a proof is refused as before_epoch (the restart window is open). */
@@ -90,33 +62,36 @@ export class RedisReplayGate implements ReplayStore {
     } = {},
   ) {
     this.keys = gateKeys(prefix);
+    this.cluster = redis instanceof Cluster;
   }
 
   async admit(r: AdmitRequest): Promise<AdmitOutcome> {
     const k = this.keys;
-    const reply = await admitScript.run(
-      this.redis,
-      [k.epoch, k.agentVersion(r.agentId), k.callerLimiter(r.callerKey), k.agentLimiter(r.agentId), k.nonce(r.agentId, r.jti)],
-      [
-        Math.floor(r.nowMs),
-        r.agentStateVersion,
-        r.callerLimitPerMinute,
-        r.agentLimitPerMinute,
-        Math.ceil(r.nonceTtlMs),
-        Math.floor(r.proofIatMs),
-        Math.floor(r.epochGraceMs),
-      ],
-    );
-    return parseOutcome(reply, this.options.onBeforeEpoch);
+    const now = Math.floor(r.nowMs);
+    const agentKeys = [k.agentEpoch(r.agentId), k.agentStamp(r.agentId), k.agentVersion(r.agentId), k.agentLimiter(r.agentId), k.nonce(r.agentId, r.jti)];
+    const agentArgs = [now, r.agentStateVersion, r.agentLimitPerMinute, Math.ceil(r.nonceTtlMs), Math.floor(r.proofIatMs), Math.floor(r.epochGraceMs)];
+    const callerKey = k.callerLimiter(r.callerKey);
+    if (!this.cluster) {
+      const reply = await combinedScript.run(this.redis, [...agentKeys, callerKey], [...agentArgs, r.callerLimitPerMinute]);
+      return parseOutcome(reply, this.options.onBeforeEpoch);
+    }
+    const callerArgs = [now, r.callerLimitPerMinute];
+    const retryAfterMs = parseCallerReply(await callerScript.run(this.redis, [callerKey], callerArgs));
+    if (retryAfterMs !== undefined) return { outcome: "rate_limited", scope: "caller", retryAfterMs };
+    const outcome = parseOutcome(await agentScript.run(this.redis, agentKeys, agentArgs), this.options.onBeforeEpoch);
+    // A refused request changes nothing (the port's contract); a replay stays charged.
+    if (outcome.outcome !== "admitted" && outcome.outcome !== "replay") {
+      await callerRefundScript.run(this.redis, [callerKey], callerArgs);
+    }
+    return outcome;
   }
 
+  /** Creates every bucket's epoch that is missing at epochMs; returns the latest epoch in force. */
   async initEpoch(epochMs: number): Promise<number> {
-    const key = this.keys.epoch;
-    const stored = await redisCall(async () => {
-      await this.redis.set(key, String(Math.floor(epochMs)), "NX");
-      return this.redis.get(key);
-    });
-    return Number(stored);
+    const value = Math.floor(epochMs);
+    const buckets = Array.from({ length: AGENT_BUCKETS }, (_, b) => b);
+    const stored = await Promise.all(buckets.map((b) => initEpochScript.run(this.redis, [this.keys.bucketEpoch(b), this.keys.bucketStamp(b)], [value])));
+    return Math.max(...stored.map(Number));
   }
 
   async setAgentVersion(agentId: string, version: number): Promise<void> {

@@ -1,6 +1,6 @@
 /** Runs a Lua script with EVALSHA (one round trip), loading it with EVAL on NOSCRIPT; errors become unavailable. */
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.js";
 import { unavailable } from "../../domain/errors.js";
 
 export class RedisScript {
@@ -11,7 +11,7 @@ export class RedisScript {
   }
 
   /** Evaluates the script; a connection or server error throws DomainError unavailable (fail closed). */
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
       try {
         return await redis.evalsha(this.sha, keys.length, ...keys, ...args);

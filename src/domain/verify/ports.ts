@@ -59,13 +59,14 @@ export type AdmitOutcome =
   | { readonly outcome: "before_epoch" };
 
 /**
- * Admission, one atomic step. The epoch record is created first when missing (the first contact after the
- * store came back empty starts it). Then, in this order: (1) the agent's stored state version must equal
- * agentStateVersion (a missing version is stale); (2) the store epoch must precede proofIatMs - epochGraceMs;
- * (3) the per-caller and per-agent limits (GCRA, burst = one minute's quota) must both allow the request;
- * (4) only then both limits are charged and (agentId, jti) is consumed with SET NX PX nonceTtlMs. A refused
- * request (stale, before epoch, rate limited) changes nothing; a replay has been charged to the limits.
- * Store failures throw DomainError "unavailable" (fail closed).
+ * Admission. First the per-caller limit (GCRA, burst = one minute's quota) is checked and charged; refused,
+ * nothing else is touched. Then, as one atomic step per agent: the agent's epoch record is created when missing
+ * (the first contact after the store, or the agent's part of it, came back empty starts it); (1) the agent's
+ * stored state version must equal agentStateVersion (a missing version is stale); (2) the epoch must precede
+ * proofIatMs - epochGraceMs; (3) the per-agent limit must allow the request; (4) only then it is charged and
+ * (agentId, jti) is consumed with SET NX PX nonceTtlMs. A refused request (caller or agent limited, stale,
+ * before epoch) changes nothing: the caller's charge is given back (a concurrent request may see it for that
+ * moment); a replay has been charged to both limits. Store failures throw DomainError "unavailable" (fail closed).
  */
 export interface Admission {
   admit(request: AdmitRequest): Promise<AdmitOutcome>;
@@ -76,7 +77,8 @@ export interface ReplayEpoch {
   /**
    * Creates the store's epoch at `epochMs` unless one exists (SET NX); returns the epoch in force. Called at
    * start-up with an epoch in the past when the audit log proves that no proof was consumed within the last
-   * window (a fresh deployment), so a clean start does not refuse fresh proofs for a window.
+   * window (a fresh deployment), so a clean start does not refuse fresh proofs for a window. A store kept in
+   * parts (a Redis Cluster's agent buckets) creates every part's missing epoch and returns the latest in force.
    */
   initEpoch(epochMs: number): Promise<number>;
 }
