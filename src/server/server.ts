@@ -19,7 +19,9 @@ import type { NodeHandler } from "./connection-tracker.js";
 import { contextValuesFor } from "./context.js";
 import type { ListenerKind } from "./context.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
-import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, type ServiceRouterOptions } from "./router.js";
+import { grpcUnaryFront } from "./grpc-unary-front.js";
+import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, undecodableMessageReporter, type ServiceRouterOptions } from "./router.js";
+import { recordingUnaryMethods, type UnaryMethod } from "./unary-invoker.js";
 import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
 
@@ -78,14 +80,28 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return next(req);
   };
   const interceptors = [...serverInterceptors(options), refuseWhileDraining];
-  const adapter = (listener: ListenerKind): NodeHandler =>
-    connectNodeAdapter({
-      routes: listenerRoutes(listener, options),
+  const adapter = (listener: ListenerKind): NodeHandler => {
+    const contextValues = contextValuesFor(listener, config.peers);
+    const unaryMethods = new Map<string, UnaryMethod>();
+    const fastPath = listener === "mtls" && config.serving.grpcFastPath;
+    const routes = listenerRoutes(listener, options);
+    const connect = connectNodeAdapter({
+      routes: fastPath ? (router) => routes(recordingUnaryMethods(router, unaryMethods)) : routes,
       interceptors,
-      contextValues: contextValuesFor(listener, config.peers),
+      contextValues,
       readMaxBytes: READ_MAX_BYTES,
       shutdownSignal: shutdownController.signal,
     });
+    if (!fastPath) return connect;
+    return grpcUnaryFront(connect, {
+      methods: unaryMethods,
+      interceptors,
+      contextValues,
+      readMaxBytes: READ_MAX_BYTES,
+      shutdownSignal: shutdownController.signal,
+      onRejected: undecodableMessageReporter(listener, options),
+    });
+  };
 
   const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
 
