@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { grpcUnaryFront } from "../../src/server/grpc-unary-front.js";
+import { writeHead } from "../../src/server/http-types.js";
 import { healthService } from "../../src/server/health.js";
 import { HealthRegistry } from "../../src/server/health-registry.js";
 import { recordingUnaryMethods, type UnaryMethod } from "../../src/server/unary-invoker.js";
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const front = grpcUnaryFront(
     (req, res) => {
       handedToConnect.push(`${req.headers["content-type"]} ${req.url}`);
-      res.writeHead(204);
+      writeHead(res, 204);
       res.end();
     },
     { methods, interceptors: [seen], contextValues: () => createContextValues(), readMaxBytes: 1024, shutdownSignal: new AbortController().signal, onRejected: () => undefined },
