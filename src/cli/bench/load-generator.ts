@@ -37,6 +37,11 @@ class LoadGenerator {
 
   private async sessionsFor(origin: string): Promise<ClientHttp2Session[]> {
     let s = this.sessions.get(origin);
+    // The service closes connections idle for IDLE_TIMEOUT_MS (e.g. while other targets' phases run): open new ones.
+    if (s !== undefined && s.some((session) => session.closed || session.destroyed)) {
+      for (const session of s) session.close();
+      s = undefined;
+    }
     if (s === undefined) {
       s = await openSessions(origin, this.tls, this.init.connections);
       this.sessions.set(origin, s);
@@ -67,11 +72,10 @@ class LoadGenerator {
    * (`application/proto`, whose answer must pass `accept`).
    */
   private http1Call(spec: PhaseSpec, path: string, bodies: (i: number) => Buffer, accept?: (response: Buffer) => boolean): Call {
-    let agent = this.agents.get(spec.origin);
-    if (agent === undefined) {
-      agent = new Agent({ keepAlive: true, maxSockets: 1024, ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, servername: "localhost" });
-      this.agents.set(spec.origin, agent);
-    }
+    // A new pool per phase: the service closes HTTP/1.1 connections idle for HEADERS_TIMEOUT_MS between phases.
+    this.agents.get(spec.origin)?.destroy();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1024, ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, servername: "localhost" });
+    this.agents.set(spec.origin, agent);
     const url = new URL(path, spec.origin);
     const headers = accept === undefined ? {} : { "content-type": "application/proto", "connect-protocol-version": "1" };
     const options = { method: "POST", agent, hostname: url.hostname, port: url.port, path: url.pathname };
