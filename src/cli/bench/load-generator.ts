@@ -87,7 +87,8 @@ class LoadGenerator {
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("end", () => {
             if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString("utf8").slice(0, 200)}`));
-            if (accept !== undefined && !accept(Buffer.concat(chunks))) return reject(new Error("unexpected response"));
+            const answer = Buffer.concat(chunks);
+            if (accept !== undefined && !accept(answer)) return reject(new Error(`unexpected response ${answer.subarray(0, 48).toString("hex")}`));
             resolve();
           });
         });
