@@ -59,7 +59,10 @@ export interface UnaryCall {
   readonly header: Headers;
   readonly message: MessageShape<DescMessage>;
   readonly contextValues: ContextValues;
-  /** Aborted at the call's deadline or at shutdown. */
+  /**
+   * Aborted at the call's deadline or at shutdown; may be shared by many calls (the server's shutdown signal), so the
+   * handler gets a signal of its own, made only if it reads it.
+   */
   readonly signal: AbortSignal;
   /** Absolute deadline (Date.now() clock), when the call has one. */
   readonly deadline: number | undefined;
@@ -86,10 +89,15 @@ export async function invokeUnary(target: UnaryMethod, call: UnaryCall, intercep
   const deadline = call.deadline;
   const timeoutMs = deadline === undefined ? () => undefined : () => deadline - Date.now();
   const handler: AnyFn = async (req) => {
+    let signal: AbortSignal | undefined;
+    const shared = req.signal;
     const context: HandlerContext = {
       method,
       service: req.service,
-      signal: req.signal,
+      // A dependent signal: listeners a handler adds go away with the call instead of piling up on the shared one.
+      get signal() {
+        return (signal ??= AbortSignal.any([shared]));
+      },
       timeoutMs,
       requestMethod: req.requestMethod,
       requestHeader: req.header,
