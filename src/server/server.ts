@@ -80,28 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return next(req);
   };
   const interceptors = [...serverInterceptors(options), refuseWhileDraining];
-  const adapter = (listener: ListenerKind): NodeHandler => {
-    const contextValues = contextValuesFor(listener, config.peers);
-    const unaryMethods = new Map<string, UnaryMethod>();
-    const fastPath = listener === "mtls" && config.serving.grpcFastPath;
-    const routes = listenerRoutes(listener, options);
-    const connect = connectNodeAdapter({
-      routes: fastPath ? (router) => routes(recordingUnaryMethods(router, unaryMethods)) : routes,
-      interceptors,
-      contextValues,
-      readMaxBytes: READ_MAX_BYTES,
-      shutdownSignal: shutdownController.signal,
-    });
-    if (!fastPath) return connect;
-    return grpcUnaryFront(connect, {
-      methods: unaryMethods,
-      interceptors,
-      contextValues,
-      readMaxBytes: READ_MAX_BYTES,
-      shutdownSignal: shutdownController.signal,
-      onRejected: undecodableMessageReporter(listener, options),
-    });
-  };
+  const adapter = (listener: ListenerKind): NodeHandler => listenerHandler(listener, options, interceptors, shutdownController.signal);
 
   const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
 
@@ -136,6 +115,33 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     sidecarPort: ports.get("sidecar") as number,
     shutdown: (deadlineMs) => (shutdownPromise ??= shutdown(deadlineMs)),
   };
+}
+
+/**
+ * What serves one listener: Connect-node for every protocol; on the mTLS port (GRPC_FAST_PATH) unary gRPC calls
+ * first meet the fast path, which runs the same interceptors and the handlers Connect registered.
+ */
+function listenerHandler(listener: ListenerKind, options: StartServerOptions, interceptors: Interceptor[], shutdownSignal: AbortSignal): NodeHandler {
+  const contextValues = contextValuesFor(listener, options.config.peers);
+  const unaryMethods = new Map<string, UnaryMethod>();
+  const fastPath = listener === "mtls" && options.config.serving.grpcFastPath;
+  const routes = listenerRoutes(listener, options);
+  const connect = connectNodeAdapter({
+    routes: fastPath ? (router) => routes(recordingUnaryMethods(router, unaryMethods)) : routes,
+    interceptors,
+    contextValues,
+    readMaxBytes: READ_MAX_BYTES,
+    shutdownSignal,
+  });
+  if (!fastPath) return connect;
+  return grpcUnaryFront(connect, {
+    methods: unaryMethods,
+    interceptors,
+    contextValues,
+    readMaxBytes: READ_MAX_BYTES,
+    shutdownSignal,
+    onRejected: undecodableMessageReporter(listener, options),
+  });
 }
 
 /** The browser port: CORS, the browser's method table, the console's static files (when BROWSER_ADMIN is on). */
