@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the service (production build) in its own process, a raw HTTP/2 load generator in another,
- * reference servers in a third; Verify and health Check at each concurrency, open-loop Verify at fixed rates,
- * VerifyStream, the references, the crypto floor; CPU per call from /proc; with `--scale` also 1, 2 and N workers
- * and two replicas. Prints a table; `--json FILE` writes the report. Bounded in count and time, loopback only.
+ * reference servers in a third; Verify and health Check at each concurrency (and on the other serving options:
+ * Connect over HTTP/1.1, Connect-node serving gRPC), open-loop Verify at fixed rates, VerifyStream, the
+ * references, the crypto floor; CPU per call from /proc; with `--scale` also 1, 2 and N workers and two replicas.
+ * Prints a table; `--json FILE` writes the report. Bounded in count and time, loopback only.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -42,7 +43,12 @@ export function benchPlan(s: BenchSettings): Plan[] {
   });
   const plan: Plan[] = [];
   for (const c of s.concurrencies) {
-    plan.push(closed("service", "check", c), closed("service", "verify", c), closed("grpc-js", "check", c), closed("http1", "http1-null", c));
+    plan.push(closed("service", "check", c), closed("service", "verify", c));
+    if (s.servingOptions) {
+      plan.push(closed("service", "check-connect-h1", c), closed("service", "verify-connect-h1", c));
+      plan.push(closed("connect-h2", "check", c), closed("connect-h2", "verify", c));
+    }
+    plan.push(closed("grpc-js", "check", c), closed("http1", "http1-null", c));
   }
   for (const rate of s.rates) {
     plan.push({ target: "service", rpc: "verify", name: `service:verify@${rate}/s`, mode: "open", concurrency: 0, ratePerSecond: rate, durationMs: ms, maxCalls: 0 });
@@ -58,14 +64,16 @@ export function benchPlan(s: BenchSettings): Plan[] {
 interface Running {
   readonly server: ServerProcess;
   readonly baseline: ServerProcess | undefined;
+  /** The Connect-only serving option (GRPC_FAST_PATH=false), with BENCH_SERVING_OPTIONS. */
+  readonly connect: ServerProcess | undefined;
   readonly load: LoadGeneratorChild;
   readonly refs: ReferenceChild;
 }
 
 async function measurePhase(run: Running, plan: Plan, redisPids: readonly number[]): Promise<PhaseReport> {
   const { load, refs } = run;
-  const server = plan.target === "baseline" ? run.baseline! : run.server;
-  const local = plan.target === "service" || plan.target === "baseline";
+  const server = plan.target === "baseline" ? run.baseline! : plan.target === "connect-h2" ? run.connect! : run.server;
+  const local = plan.target === "service" || plan.target === "baseline" || plan.target === "connect-h2";
   const serverPid = local ? server.pid : refs.pid;
   const port = local ? server.grpcPort : plan.target === "grpc-js" ? refs.grpcJsPort : refs.http1Port;
   const dbName = server.databaseName;
@@ -99,7 +107,7 @@ async function runPhases(s: BenchSettings, run: Running, log: (line: string) => 
   const redisPids = isLocal(s.redisUrl) ? pidsMatching("redis-server") : [];
   if (s.warmupSeconds > 0) {
     log(`bench: warm-up ${s.warmupSeconds} s`);
-    for (const p of [run.server, run.baseline]) {
+    for (const p of [run.server, run.baseline, run.connect]) {
       if (p === undefined) continue;
       const warm = { mode: "closed" as const, concurrency: 16, ratePerSecond: 0, durationMs: s.warmupSeconds * 1000, maxCalls: s.maxCalls };
       const origin = `https://127.0.0.1:${p.grpcPort}`;
@@ -119,10 +127,12 @@ async function startAll(s: BenchSettings, material: DevMaterial, log: (line: str
   const options = { server: s.server, devDir: material.dir, databaseUrl: s.databaseUrl, redisUrl: s.redisUrl, issuerUrl: ISSUER_URL };
   const server = await startServerProcess({ ...options, cpuProfileDir: s.cpuProfileDir }, log);
   let baseline: ServerProcess | undefined;
+  let connect: ServerProcess | undefined;
   try {
     if (s.baselineMain !== undefined) baseline = await startServerProcess({ ...options, main: s.baselineMain }, log);
+    if (s.servingOptions) connect = await startServerProcess({ ...options, env: { GRPC_FAST_PATH: "false" } }, log);
     const verifyBy: Record<string, VerifyTarget> = {};
-    for (const p of [server, baseline]) {
+    for (const p of [server, baseline, connect]) {
       if (p === undefined) continue;
       const agent = await registerBenchAgent(material, p.grpcPort, ISSUER_URL);
       verifyBy[`https://127.0.0.1:${p.grpcPort}`] = { ...agent, scope: BENCH_SCOPE, operation: BENCH_OPERATION };
@@ -130,9 +140,9 @@ async function startAll(s: BenchSettings, material: DevMaterial, log: (line: str
     const rp = material.clients.relyingParty;
     const load = await startLoadGenerator({ caFile: material.caCertFile, certFile: rp.certFile, keyFile: rp.keyFile, connections: s.connections, verifyBy });
     const refs = await startReferenceServers(material.caCertFile, material.serverCertFile, material.serverKeyFile);
-    return { server, baseline, load, refs };
+    return { server, baseline, connect, load, refs };
   } catch (e) {
-    await Promise.allSettled([server.stop(), baseline?.stop()]);
+    await Promise.allSettled([server.stop(), baseline?.stop(), connect?.stop()]);
     throw e;
   }
 }
@@ -151,7 +161,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
       peak = peakRssMiB(run.server.pid);
     } finally {
       await Promise.allSettled([run.load.stop(), run.refs.stop()]);
-      await Promise.allSettled([run.server.stop(), run.baseline?.stop()]);
+      await Promise.allSettled([run.server.stop(), run.baseline?.stop(), run.connect?.stop()]);
     }
     const scaling = s.scale ? await runScaling({ settings: s, material, issuerUrl: ISSUER_URL, log }) : undefined;
     log("bench: crypto floor");

@@ -83,6 +83,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): C
     },
     browser: readBrowser(reader, mode, baseDir, admin.jwtMaxTtlSeconds),
     limits: readConnectionLimits(reader),
+    serving: { grpcFastPath: reader.boolean("GRPC_FAST_PATH", true) },
     devDir: devMaterial?.dir ?? resolvePath(baseDir, reader.string("DEV_DIR") ?? DEFAULT_DEV_DIR),
     deprecations,
   };

@@ -128,6 +128,13 @@ export interface Config {
     /** Open connections from one remote address, per listener and replica; more are closed at once. */
     readonly maxConnectionsPerPeer: number;
   };
+  readonly serving: {
+    /**
+     * Unary gRPC calls on the mTLS port are served by the lean fast path (src/server/grpc-unary-front.ts) with the
+     * same interceptors and handlers; everything else by Connect (GRPC_FAST_PATH, default true).
+     */
+    readonly grpcFastPath: boolean;
+  };
   /** Where development material is generated (certs/dev). */
   readonly devDir: string;
   /** Deprecated variables in use, one notice each (logged at start). */

@@ -15,7 +15,8 @@ const ENVELOPED = /^application\/(grpc|grpc-web|connect)(\+proto)?(;|$)/;
 const UNARY_BINARY = /^application\/proto(;|$)/;
 const UNARY_JSON = /^application\/json(;|$)/;
 
-function refuse(description: string): ConnectError {
+/** The INVALID_ARGUMENT answer to a request message that fails the check (also used by the gRPC fast path). */
+export function refuseMessage(description: string): ConnectError {
   return new ConnectError(`invalid request message: ${description}`, Code.InvalidArgument);
 }
 
@@ -24,7 +25,7 @@ function decompress(data: Uint8Array, encoding: string | null, readMaxBytes: num
     if (encoding === "gzip") return gunzipSync(data, { maxOutputLength: readMaxBytes });
     if (encoding === "br") return brotliDecompressSync(data, { maxOutputLength: readMaxBytes });
   } catch {
-    throw refuse("compressed message does not decompress");
+    throw refuseMessage("compressed message does not decompress");
   }
   return undefined; // an encoding Connect does not accept: its own negotiation answers
 }
@@ -37,7 +38,7 @@ function messageCheck(input: DescMessage | undefined, encoding: string | null, r
   return (data, compressed) => {
     let bytes: Uint8Array | undefined = data;
     if (compressed) {
-      if (encoding === null || encoding === "identity") throw refuse("compressed message without a message encoding");
+      if (encoding === null || encoding === "identity") throw refuseMessage("compressed message without a message encoding");
       bytes = decompress(data, encoding, readMaxBytes);
       if (bytes === undefined) return;
     }
@@ -45,7 +46,7 @@ function messageCheck(input: DescMessage | undefined, encoding: string | null, r
     try {
       fromBinary(input, bytes);
     } catch {
-      throw refuse("not a valid protobuf encoding of the request type");
+      throw refuseMessage("not a valid protobuf encoding of the request type");
     }
   };
 }

@@ -13,7 +13,7 @@ import { healthService } from "./health.js";
 import type { HealthRegistry } from "./health-registry.js";
 import { interceptorChain } from "./interceptors/chain.js";
 import { registerReflection } from "./reflection.js";
-import { checkRequestMessages } from "./request-messages.js";
+import { checkRequestMessages, type OnRejectedMessage } from "./request-messages.js";
 
 /** Largest accepted request message, bytes. */
 export const READ_MAX_BYTES = 1024 * 1024;
@@ -52,14 +52,19 @@ export function serverInterceptors(options: ServiceRouterOptions): Interceptor[]
  * and logged here.
  */
 export function listenerRoutes(listener: ListenerKind, options: ServiceRouterOptions): (router: ConnectRouter) => void {
-  const { metrics, logger } = options;
   return (router) => {
     if (listener !== "sidecar") options.routes(router);
     router.service(Health, healthService(options.health));
     if (listener === "mtls") registerReflection(router);
-    checkRequestMessages(router, READ_MAX_BYTES, (method, reason) => {
-      metrics.rpcTotal.inc({ method, code: "invalid_argument" });
-      logger.info({ method, listener, reason }, "request refused: undecodable message");
-    });
+    checkRequestMessages(router, READ_MAX_BYTES, undecodableMessageReporter(listener, options));
+  };
+}
+
+/** Counts and logs a request refused because its message does not decode (it never reaches the interceptors). */
+export function undecodableMessageReporter(listener: ListenerKind, options: Pick<ServiceRouterOptions, "metrics" | "logger">): OnRejectedMessage {
+  const { metrics, logger } = options;
+  return (method, reason) => {
+    metrics.rpcTotal.inc({ method, code: "invalid_argument" });
+    logger.info({ method, listener, reason }, "request refused: undecodable message");
   };
 }

@@ -19,7 +19,9 @@ import type { NodeHandler } from "./connection-tracker.js";
 import { contextValuesFor } from "./context.js";
 import type { ListenerKind } from "./context.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
-import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, type ServiceRouterOptions } from "./router.js";
+import { grpcUnaryFront } from "./grpc-unary-front.js";
+import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, undecodableMessageReporter, type ServiceRouterOptions } from "./router.js";
+import { recordingUnaryMethods, type UnaryMethod } from "./unary-invoker.js";
 import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
 
@@ -81,14 +83,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return next(req);
   };
   const interceptors = [...serverInterceptors(options), refuseWhileDraining];
-  const adapter = (listener: ListenerKind): NodeHandler =>
-    connectNodeAdapter({
-      routes: listenerRoutes(listener, options),
-      interceptors,
-      contextValues: contextValuesFor(listener, config.peers),
-      readMaxBytes: READ_MAX_BYTES,
-      shutdownSignal: shutdownController.signal,
-    });
+  const adapter = (listener: ListenerKind): NodeHandler => listenerHandler(listener, options, interceptors, shutdownController.signal);
 
   const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
 
@@ -125,6 +120,33 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     sidecarPort: ports.get("sidecar"),
     shutdown: (deadlineMs) => (shutdownPromise ??= shutdown(deadlineMs)),
   };
+}
+
+/**
+ * What serves one listener: Connect-node for every protocol; on the mTLS port (GRPC_FAST_PATH) unary gRPC calls
+ * first meet the fast path, which runs the same interceptors and the handlers Connect registered.
+ */
+function listenerHandler(listener: ListenerKind, options: StartServerOptions, interceptors: Interceptor[], shutdownSignal: AbortSignal): NodeHandler {
+  const contextValues = contextValuesFor(listener, options.config.peers);
+  const unaryMethods = new Map<string, UnaryMethod>();
+  const fastPath = listener === "mtls" && options.config.serving.grpcFastPath;
+  const routes = listenerRoutes(listener, options);
+  const connect = connectNodeAdapter({
+    routes: fastPath ? (router) => routes(recordingUnaryMethods(router, unaryMethods)) : routes,
+    interceptors,
+    contextValues,
+    readMaxBytes: READ_MAX_BYTES,
+    shutdownSignal,
+  });
+  if (!fastPath) return connect;
+  return grpcUnaryFront(connect, {
+    methods: unaryMethods,
+    interceptors,
+    contextValues,
+    readMaxBytes: READ_MAX_BYTES,
+    shutdownSignal,
+    onRejected: undecodableMessageReporter(listener, options),
+  });
 }
 
 /** The browser port: CORS, the browser's method table, the console's static files (when BROWSER_ADMIN is on). */

@@ -49,7 +49,9 @@ describe("bench measurement", () => {
   });
 
   it("reads its settings with defaults, --json and --short, and refuses nonsense", () => {
-    expect(readBenchSettings({})).toMatchObject({ concurrencies: [1, 16, 64], connections: 4, server: "build", jsonFile: undefined });
+    expect(readBenchSettings({})).toMatchObject({ concurrencies: [1, 16, 64], connections: 4, server: "build", jsonFile: undefined, servingOptions: true });
+    expect(readBenchSettings({}, ["--short"])).toMatchObject({ servingOptions: false });
+    expect(() => readBenchSettings({ BENCH_SERVING_OPTIONS: "2" })).toThrow(/BENCH_SERVING_OPTIONS/);
     expect(readBenchSettings({ BENCH_CONCURRENCY: "2,8" }, ["--json", "out.json"])).toMatchObject({ concurrencies: [2, 8], jsonFile: "out.json" });
     expect(readBenchSettings({}, ["--short"])).toMatchObject({ server: "source", maxCalls: 40 });
     expect(() => readBenchSettings({ BENCH_CONCURRENCY: "0" })).toThrow(/BENCH_CONCURRENCY/);
@@ -57,7 +59,7 @@ describe("bench measurement", () => {
   });
 
   it("plans Check, Verify and both references per concurrency, then open-loop rates and the stream", () => {
-    const plan = benchPlan(readBenchSettings({ BENCH_CONCURRENCY: "1,16", BENCH_RATES: "100" }));
+    const plan = benchPlan(readBenchSettings({ BENCH_CONCURRENCY: "1,16", BENCH_RATES: "100", BENCH_SERVING_OPTIONS: "0" }));
     expect(plan.map((p) => p.name)).toEqual([
       "service:check@C1",
       "service:verify@C1",
@@ -70,7 +72,19 @@ describe("bench measurement", () => {
       "service:verify@100/s",
       "service:verify-stream@64",
     ]);
-    const ab = benchPlan(readBenchSettings({ BENCH_CONCURRENCY: "1", BENCH_RATES: "100", BENCH_STREAM_IN_FLIGHT: "0", BENCH_BASELINE_MAIN: "/x/main.js" }));
+    // The full form measures the serving options beside the service: Connect over HTTP/1.1, Connect-node serving gRPC.
+    expect(benchPlan(readBenchSettings({ BENCH_CONCURRENCY: "4", BENCH_RATES: "100", BENCH_STREAM_IN_FLIGHT: "0" })).map((p) => p.name)).toEqual([
+      "service:check@C4",
+      "service:verify@C4",
+      "service:check-connect-h1@C4",
+      "service:verify-connect-h1@C4",
+      "connect-h2:check@C4",
+      "connect-h2:verify@C4",
+      "grpc-js:check@C4",
+      "http1:http1-null@C4",
+      "service:verify@100/s",
+    ]);
+    const ab = benchPlan(readBenchSettings({ BENCH_CONCURRENCY: "1", BENCH_RATES: "100", BENCH_STREAM_IN_FLIGHT: "0", BENCH_BASELINE_MAIN: "/x/main.js", BENCH_SERVING_OPTIONS: "0" }));
     expect(ab.map((p) => p.name)).toEqual([
       "service:check@C1",
       "baseline:check@C1",

@@ -16,6 +16,12 @@ import { runStreamPhase } from "./stream-client.js";
 const VERIFY_PATH = "/agentidentity.v1.VerifierService/Verify";
 const CHECK_PATH = "/grpc.health.v1.Health/Check";
 const EMPTY_FRAME = grpcFrame(new Uint8Array(0));
+const EMPTY = Buffer.alloc(0);
+
+/** An unenveloped Connect answer whose field 1 is true/SERVING (see firstFieldIsOne). */
+function startsWithFieldOneTrue(message: Buffer): boolean {
+  return message.length >= 2 && message[0] === 0x08 && message[1] === 0x01;
+}
 
 type Call = (i: number) => Promise<void>;
 
@@ -31,6 +37,11 @@ class LoadGenerator {
 
   private async sessionsFor(origin: string): Promise<ClientHttp2Session[]> {
     let s = this.sessions.get(origin);
+    // The service closes connections idle for IDLE_TIMEOUT_MS (e.g. while other targets' phases run): open new ones.
+    if (s !== undefined && s.some((session) => session.closed || session.destroyed)) {
+      for (const session of s) session.close();
+      s = undefined;
+    }
     if (s === undefined) {
       s = await openSessions(origin, this.tls, this.init.connections);
       this.sessions.set(origin, s);
@@ -56,27 +67,43 @@ class LoadGenerator {
     return frames;
   }
 
-  private http1Call(spec: PhaseSpec): Call {
-    let agent = this.agents.get(spec.origin);
-    if (agent === undefined) {
-      agent = new Agent({ keepAlive: true, maxSockets: 1024, ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, servername: "localhost" });
-      this.agents.set(spec.origin, agent);
-    }
-    const url = new URL("/null", spec.origin);
-    const options = { method: "POST", agent, hostname: url.hostname, port: url.port, path: url.pathname, headers: { "content-length": "0" } };
-    return () =>
+  /**
+   * One HTTP/1.1 keep-alive POST of `bodies[i]` to `path`: the reference's null request, or a Connect unary call
+   * (`application/proto`, whose answer must pass `accept`).
+   */
+  private http1Call(spec: PhaseSpec, path: string, bodies: (i: number) => Buffer, accept?: (response: Buffer) => boolean): Call {
+    // A new pool per phase: the service closes HTTP/1.1 connections idle for HEADERS_TIMEOUT_MS between phases.
+    this.agents.get(spec.origin)?.destroy();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1024, ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, servername: "localhost" });
+    this.agents.set(spec.origin, agent);
+    const url = new URL(path, spec.origin);
+    const headers = accept === undefined ? {} : { "content-type": "application/proto", "connect-protocol-version": "1" };
+    const options = { method: "POST", agent, hostname: url.hostname, port: url.port, path: url.pathname };
+    return (i) =>
       new Promise<void>((resolve, reject) => {
-        const req = request(options, (res) => {
-          res.on("data", () => undefined);
-          res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        const body = bodies(i);
+        const req = request({ ...options, headers: { ...headers, "content-length": String(body.length) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => {
+            if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString("utf8").slice(0, 200)}`));
+            const answer = Buffer.concat(chunks);
+            if (accept !== undefined && !accept(answer)) return reject(new Error(`unexpected response ${answer.subarray(0, 48).toString("hex")}`));
+            resolve();
+          });
         });
         req.on("error", reject);
-        req.end();
+        req.end(body);
       });
   }
 
   async callFor(spec: PhaseSpec, calls: number): Promise<Call> {
-    if (spec.rpc === "http1-null") return this.http1Call(spec);
+    if (spec.rpc === "http1-null") return this.http1Call(spec, "/null", () => EMPTY);
+    if (spec.rpc === "check-connect-h1") return this.http1Call(spec, CHECK_PATH, () => EMPTY, startsWithFieldOneTrue);
+    if (spec.rpc === "verify-connect-h1") {
+      const messages = (await this.verifyFrames(spec.origin, calls)).map((frame) => frame.subarray(5));
+      return this.http1Call(spec, VERIFY_PATH, (i) => messages[i]!, startsWithFieldOneTrue);
+    }
     const sessions = await this.sessionsFor(spec.origin);
     const pick = (i: number): ClientHttp2Session => sessions[i % sessions.length]!;
     if (spec.rpc === "check") return (i) => unaryCall(pick(i), CHECK_PATH, EMPTY_FRAME, firstFieldIsOne);

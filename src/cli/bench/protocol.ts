@@ -22,8 +22,11 @@ export interface VerifyTarget {
   readonly operation: string;
 }
 
-/** The RPCs a phase calls: Verify, health Check, streamed Verify, or the HTTP/1.1 reference's null request. */
-export type PhaseRpc = "verify" | "check" | "verify-stream" | "http1-null";
+/**
+ * The RPCs a phase calls: Verify, health Check (gRPC over HTTP/2), the same two in the Connect protocol over HTTP/1.1
+ * keep-alive (`-connect-h1`), streamed Verify, or the HTTP/1.1 reference's null request.
+ */
+export type PhaseRpc = "verify" | "check" | "verify-connect-h1" | "check-connect-h1" | "verify-stream" | "http1-null";
 
 export interface PhaseSpec {
   readonly type: "run";

@@ -5,8 +5,11 @@ import type { PhaseRpc } from "./protocol.js";
 import type { ScalingReport } from "./scaling-report.js";
 
 export interface PhaseReport {
-  /** baseline: another build of the service (BENCH_BASELINE_MAIN), measured in the same run. */
-  readonly target: "service" | "baseline" | "grpc-js" | "http1";
+  /**
+   * baseline: another build of the service (BENCH_BASELINE_MAIN), measured in the same run; connect-h2: the service
+   * with GRPC_FAST_PATH=false (Connect-node serving every gRPC call), a serving option measured beside it.
+   */
+  readonly target: "service" | "baseline" | "connect-h2" | "grpc-js" | "http1";
   readonly rpc: PhaseRpc;
   readonly mode: "closed" | "open";
   readonly concurrency: number;
@@ -52,6 +55,7 @@ export function ratiosOf(phases: readonly PhaseReport[], floor: CryptoFloor, con
     if (check && grpcJs) out[`null_rpc/grpc-js@C${c}`] = check.result.opsPerSecond / grpcJs.result.opsPerSecond;
     if (check && http1) out[`null_rpc/http1@C${c}`] = check.result.opsPerSecond / http1.result.opsPerSecond;
     if (verify) out[`server_cpu_per_verify/crypto_floor@C${c}`] = verify.serverCpuMsPerCall / (floor.es256Us / 1000);
+    Object.assign(out, servingRatios(phases, c));
     const base = find(phases, "baseline", "verify", c);
     if (verify && base) {
       out[`verify_ops/baseline@C${c}`] = verify.result.opsPerSecond / base.result.opsPerSecond;
@@ -63,15 +67,38 @@ export function ratiosOf(phases: readonly PhaseReport[], floor: CryptoFloor, con
   return out;
 }
 
+/**
+ * The serving options on the same handlers at concurrency c: verify / null RPC throughput of each, and the server CPU
+ * per call of the gRPC fast path (the service's default) relative to each other option and to the grpc-js reference.
+ */
+function servingRatios(phases: readonly PhaseReport[], c: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const options = {
+    "grpc-fast-path": [find(phases, "service", "verify", c), find(phases, "service", "check", c)],
+    "connect-h2": [find(phases, "connect-h2", "verify", c), find(phases, "connect-h2", "check", c)],
+    "connect-h1": [find(phases, "service", "verify-connect-h1", c), find(phases, "service", "check-connect-h1", c)],
+  } as const;
+  const [fastVerify, fastCheck] = options["grpc-fast-path"];
+  for (const [name, [verify, check]] of Object.entries(options)) {
+    if (verify === undefined || check === undefined || name === "grpc-fast-path") continue;
+    out[`verify/null_rpc[${name}]@C${c}`] = verify.result.opsPerSecond / check.result.opsPerSecond;
+    if (fastVerify) out[`server_cpu_per_verify[grpc-fast-path/${name}]@C${c}`] = fastVerify.serverCpuMsPerCall / verify.serverCpuMsPerCall;
+    if (fastCheck) out[`server_cpu_per_null_rpc[grpc-fast-path/${name}]@C${c}`] = fastCheck.serverCpuMsPerCall / check.serverCpuMsPerCall;
+  }
+  const grpcJs = find(phases, "grpc-js", "check", c);
+  if (fastCheck && grpcJs) out[`server_cpu_per_null_rpc[grpc-fast-path/grpc-js reference]@C${c}`] = fastCheck.serverCpuMsPerCall / grpcJs.serverCpuMsPerCall;
+  return out;
+}
+
 const f = (x: number | undefined, d: number, w = 8): string => (x === undefined || !Number.isFinite(x) ? "-" : x.toFixed(d)).padStart(w);
 
 function phaseLabel(p: PhaseReport): string {
   const load = p.mode === "open" ? `${p.ratePerSecond}/s` : p.rpc === "verify-stream" ? `${p.concurrency}/stream` : `C=${p.concurrency}`;
-  return `${p.target.padEnd(8)} ${p.rpc.padEnd(13)} ${load.padStart(9)}`;
+  return `${p.target.padEnd(10)} ${p.rpc.padEnd(17)} ${load.padStart(9)}`;
 }
 
 export function formatBench(r: BenchReport): string {
-  const header = `${"target".padEnd(8)} ${"rpc".padEnd(13)} ${"load".padStart(9)} ${"calls".padStart(7)} ${"errors".padStart(6)} ${"ops/s".padStart(8)} ${"p50".padStart(8)} ${"p90".padStart(8)} ${"p99".padStart(8)} ${"p99.9".padStart(8)} ${"srv cpu".padStart(8)} ${"pg cpu".padStart(8)} ${"redis".padStart(8)} ${"load cpu".padStart(8)}`;
+  const header = `${"target".padEnd(10)} ${"rpc".padEnd(17)} ${"load".padStart(9)} ${"calls".padStart(7)} ${"errors".padStart(6)} ${"ops/s".padStart(8)} ${"p50".padStart(8)} ${"p90".padStart(8)} ${"p99".padStart(8)} ${"p99.9".padStart(8)} ${"srv cpu".padStart(8)} ${"pg cpu".padStart(8)} ${"redis".padStart(8)} ${"load cpu".padStart(8)}`;
   const rows = r.phases.map(
     (p) =>
       `${phaseLabel(p)} ${String(p.result.calls).padStart(7)} ${String(p.result.errors).padStart(6)} ${f(p.result.opsPerSecond, 0)} ${f(p.result.p50Ms, 2)} ${f(p.result.p90Ms, 2)} ${f(p.result.p99Ms, 2)} ${f(p.result.p999Ms, 2)} ${f(p.serverCpuMsPerCall, 3)} ${f(p.postgresCpuMsPerCall, 3)} ${f(p.redisCpuMsPerCall, 3)} ${f(p.loadCpuMsPerCall, 3)}`,

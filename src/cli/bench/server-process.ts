@@ -22,6 +22,8 @@ export interface ServerProcessOptions {
   readonly issuerUrl: string;
   /** Run this built main.js instead (a baseline build measured beside the service). */
   readonly main?: string;
+  /** Extra environment of the service (e.g. GRPC_FAST_PATH=false for the Connect-only serving option). */
+  readonly env?: Readonly<Record<string, string>>;
   /** Write a V8 CPU profile of the service (node --cpu-prof) into this directory at exit. */
   readonly cpuProfileDir?: string;
   /** WORKERS (unset: the development default, 1). */
@@ -115,6 +117,7 @@ function serverEnv(options: ServerProcessOptions, ports: number[], databaseUrl: 
     ...(options.workers !== undefined ? { WORKERS: String(options.workers) } : {}),
     ...(databaseUrl !== undefined ? { DATABASE_URL: databaseUrl } : {}),
     ...(options.redisUrl !== undefined ? { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: redisPrefix } : {}),
+    ...options.env,
   };
 }
 

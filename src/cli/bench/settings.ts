@@ -27,6 +27,12 @@ export interface BenchSettings {
    * (same storage settings, its own database) and measured right after it in every service phase.
    */
   readonly baselineMain: string | undefined;
+  /**
+   * BENCH_SERVING_OPTIONS (0/1): also measure the other serving options on the same handlers: Connect-node serving
+   * gRPC over HTTP/2 (a second service process with GRPC_FAST_PATH=false) and the Connect protocol over HTTP/1.1
+   * keep-alive (the service's own mTLS port).
+   */
+  readonly servingOptions: boolean;
   /** Where the JSON report goes (--json FILE). */
   readonly jsonFile: string | undefined;
   /** --scale: also measure 1, 2 and N workers and two replicas (src/cli/bench/scaling.ts). */
@@ -60,6 +66,7 @@ const FULL = {
   warmupSeconds: 3,
   server: "build",
   cryptoMs: 1000,
+  servingOptions: true,
 } as const;
 
 /** The short form (`--short`): a few calls per phase, for the CI smoke test and a quick look; BENCH_* still win. */
@@ -73,6 +80,7 @@ const SHORT = {
   warmupSeconds: 0,
   server: "source",
   cryptoMs: 100,
+  servingOptions: false,
 } as const;
 
 export function readBenchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = []): BenchSettings {
@@ -95,6 +103,7 @@ export function readBenchSettings(env: NodeJS.ProcessEnv, argv: readonly string[
     redisUrl: opt("BENCH_REDIS_URL"),
     cpuProfileDir: opt("BENCH_CPU_PROFILE_DIR"),
     baselineMain: opt("BENCH_BASELINE_MAIN"),
+    servingOptions: integer(env, "BENCH_SERVING_OPTIONS", d.servingOptions ? 1 : 0, 0, 1) === 1,
     cryptoMs: d.cryptoMs,
     jsonFile: jsonAt >= 0 ? argv[jsonAt + 1] : undefined,
     scale: argv.includes("--scale"),

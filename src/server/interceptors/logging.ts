@@ -15,15 +15,17 @@ const SERVER_FAULTS: ReadonlySet<Code> = new Set([Code.Internal, Code.Unknown, C
 
 export function loggingInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const write = (error: unknown): void => {
+      // A call that ended well is a debug line: nothing to build unless debug is on.
+      if (error === undefined && !logger.isLevelEnabled("debug")) return;
       const fields = {
         requestId: req.contextValues.get(requestIdKey),
         method: fullMethodName(req),
         listener: req.contextValues.get(listenerKey),
         peer: req.contextValues.get(peerKey)?.identity,
         code: codeLabel(error),
-        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        durationMs: performance.now() - started,
       };
       const domain = domainErrorOf(error);
       if (domain !== undefined) {

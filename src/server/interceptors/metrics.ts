@@ -14,11 +14,11 @@ export function codeLabel(error: unknown): string {
 export function metricsInterceptor(metrics: Metrics): Interceptor {
   return (next) => async (req) => {
     const method = fullMethodName(req);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const record = (error: unknown): void => {
       const labels = { method, code: codeLabel(error) };
       metrics.rpcTotal.inc(labels);
-      metrics.rpcDurationSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.rpcDurationSeconds.observe(labels, (performance.now() - started) / 1000);
     };
     let res;
     try {

@@ -2,9 +2,17 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { StreamResponse, UnaryResponse } from "@connectrpc/connect";
 
+/** Full method names by method descriptor: built once, so every interceptor gets the same (hashed) string. */
+const METHOD_NAMES = new WeakMap<object, string>();
+
 /** Full method name of a request: "/package.Service/Method". */
 export function fullMethodName(req: { readonly service: { readonly typeName: string }; readonly method: { readonly name: string } }): string {
-  return `/${req.service.typeName}/${req.method.name}`;
+  let name = METHOD_NAMES.get(req.method);
+  if (name === undefined) {
+    name = `/${req.service.typeName}/${req.method.name}`;
+    METHOD_NAMES.set(req.method, name);
+  }
+  return name;
 }
 
 /**

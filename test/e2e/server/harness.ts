@@ -57,6 +57,7 @@ export function testConfig(pki: TestPki, overrides: Partial<Config["peers"]> = {
     api: { rateLimitPerMinute: 600 },
     browser: { corsAllowedOrigins: ["https://console.test"], admin: false, adminJwtTtlSeconds: 600, consoleDir: "" },
     limits: { ...CONNECTION_LIMIT_DEFAULTS },
+    serving: { grpcFastPath: true },
     devDir: "",
     deprecations: [],
   };
