@@ -96,11 +96,21 @@ export function canonicalAroundSeq(input: AuditEventInput): { head: Buffer; tail
  */
 export async function appendAuditEvents(q: Queryable, inputs: readonly AuditEventInput[]): Promise<void> {
   if (inputs.length === 0) return;
-  const columns: unknown[][] = Array.from({ length: 10 }, () => []);
-  for (const e of inputs) {
+  const n = inputs.length;
+  const columns: unknown[][] = Array.from({ length: 10 }, () => new Array<unknown>(n));
+  for (let i = 0; i < n; i++) {
+    const e = inputs[i]!;
     const { head, tail } = canonicalAroundSeq(e);
-    const values = [e.id, ts(e.timeMs), e.actor, e.action, e.target, e.orgId ?? null, e.requestId, JSON.stringify(e.details), head, tail];
-    for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]);
+    columns[0]![i] = e.id;
+    columns[1]![i] = ts(e.timeMs);
+    columns[2]![i] = e.actor;
+    columns[3]![i] = e.action;
+    columns[4]![i] = e.target;
+    columns[5]![i] = e.orgId ?? null;
+    columns[6]![i] = e.requestId;
+    columns[7]![i] = JSON.stringify(e.details);
+    columns[8]![i] = head;
+    columns[9]![i] = tail;
   }
   await q.query(
     `SELECT audit_append($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::bytea[], $10::bytea[])`,

@@ -15,50 +15,54 @@ function serializeNumber(n: number): string {
   return JSON.stringify(n);
 }
 
-function serialize(value: JsonValue, out: string[]): void {
-  if (value === null) {
-    out.push("null");
-  } else if (typeof value === "boolean") {
-    out.push(value ? "true" : "false");
-  } else if (typeof value === "string") {
-    out.push(serializeString(value));
-  } else if (typeof value === "number") {
-    out.push(serializeNumber(value));
-  } else if (Array.isArray(value)) {
-    out.push("[");
-    value.forEach((item: JsonValue, i: number) => {
-      if (i > 0) out.push(",");
-      serialize(item, out);
-    });
-    out.push("]");
-  } else if (typeof value === "object") {
-    const obj = value as JsonObject;
-    // Default sort compares UTF-16 code units, the order RFC 8785 section 3.2.3 requires.
-    const keys = Object.keys(obj).sort();
-    out.push("{");
-    let first = true;
-    for (const key of keys) {
-      const item = obj[key];
-      if (item === undefined) continue;
-      if (!first) out.push(",");
-      first = false;
-      out.push(serializeString(key), ":");
-      serialize(item, out);
-    }
-    out.push("}");
-  } else {
-    throw new TypeError(`canonical json: unsupported value of type ${typeof value}`);
+function serializeArray(items: readonly JsonValue[]): string {
+  let out = "[";
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out += ",";
+    out += serialize(items[i]!);
+  }
+  return out + "]";
+}
+
+function serializeObject(obj: JsonObject): string {
+  // Default sort compares UTF-16 code units, the order RFC 8785 section 3.2.3 requires.
+  const keys = Object.keys(obj).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const item = obj[key];
+    if (item === undefined) continue;
+    if (!first) out += ",";
+    first = false;
+    out += serializeString(key) + ":" + serialize(item);
+  }
+  return out + "}";
+}
+
+function serialize(value: JsonValue): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "boolean":
+      return value ? "true" : "false";
+    case "string":
+      return serializeString(value);
+    case "number":
+      return serializeNumber(value);
+    case "object":
+      return Array.isArray(value) ? serializeArray(value as readonly JsonValue[]) : serializeObject(value as JsonObject);
+    default:
+      throw new TypeError(`canonical json: unsupported value of type ${typeof value}`);
   }
 }
 
 /** The RFC 8785 canonical text of `value`. Throws TypeError for values JSON cannot carry exactly. */
 export function canonicalJson(value: JsonValue): string {
-  const out: string[] = [];
-  serialize(value, out);
-  return out.join("");
+  return serialize(value);
 }
+
+const UTF8 = new TextEncoder();
 
 /** The canonical text as UTF-8 bytes. */
 export function canonicalJsonBytes(value: JsonValue): Uint8Array {
-  return new TextEncoder().encode(canonicalJson(value));
+  return UTF8.encode(canonicalJson(value));
 }

@@ -2,7 +2,7 @@
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
 import type { Signer } from "../keys/index.js";
-import { answerFault, checkToken, CREDENTIAL, signToken, tokenHash, verificationKey, type TokenRefusal } from "../tokens/index.js";
+import { answerFault, checkToken, CREDENTIAL, signToken, TokenHashMemo, verificationKey, type TokenRefusal } from "../tokens/index.js";
 import type { IssuerKeySet } from "./key-set.js";
 import { BoundedLru } from "./lru.js";
 
@@ -96,6 +96,8 @@ interface CredentialVerifierOptions {
  */
 export class CredentialVerifier {
   private readonly cache: BoundedLru<string, CredentialClaims>;
+  /** The cache key (the token's hash) of recently presented credentials: one map lookup instead of SHA-256. */
+  private readonly keys = new TokenHashMemo();
   private readonly leewayMs: number;
   private readonly unsubscribe: () => void;
 
@@ -127,7 +129,7 @@ export class CredentialVerifier {
    */
   async check(token: string, field = "credential"): Promise<CredentialCheck> {
     const nowMs = this.options.clock.nowMs();
-    const cacheKey = tokenHash(token);
+    const cacheKey = this.keys.hashOf(token);
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) {
       if (nowMs < cached.exp * 1000 + this.leewayMs) return { ok: true, claims: cached };

@@ -1,7 +1,7 @@
 /** The tokens module: every JWS the service or an agent signs or checks, as rows of one table with one sign and one check. */
 export { decodeBase64urlStrict, encodeBase64url } from "./base64url.js";
 export { MAX_TOKEN_BYTES } from "./envelope.js";
-export { tokenHash } from "./hash.js";
+export { tokenHash, TokenHashMemo } from "./hash.js";
 export { algForJwk, verificationKey, type PublicKeyJwk, type TokenAlg, type VerificationKey } from "./keys.js";
 export {
   ADMIN,

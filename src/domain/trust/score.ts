@@ -17,6 +17,9 @@ export const TRUST_WEIGHTS = {
 
 export type TrustFactorName = keyof typeof TRUST_WEIGHTS;
 
+/** The factor names in report order (computed once, not per score). */
+const FACTOR_NAMES = Object.keys(TRUST_WEIGHTS) as TrustFactorName[];
+
 /** Neutral prior of every rate factor and of uptime: 0.5. */
 export const PRIOR_MEAN = 0.5;
 /** Prior strength of the event-rate factors, in events. */
@@ -93,7 +96,7 @@ export function scoreAt(state: TrustState, nowMs: number, age: AgentAgeInfo): Tr
     identity_age: Math.min(1, Math.max(0, (nowMs - age.agentCreatedAtMs) / YEAR_MS)),
     org_tier: ORG_TIER_VALUE[age.orgTier],
   };
-  const factors = (Object.keys(TRUST_WEIGHTS) as TrustFactorName[]).map((name) => {
+  const factors = FACTOR_NAMES.map((name) => {
     const weight = TRUST_WEIGHTS[name];
     return { name, weight, value: values[name], contribution: weight * values[name] };
   });

@@ -2,7 +2,7 @@
  * Step 5: the agent-signed proof or handshake (ProofChecker): the token table's checks with the agent's stored
  * key (signature, typ, alg), then the window, ath and audience. The proof-format test vectors run this.
  */
-import { answerFault, checkToken, tokenHash, verificationKey, type ReplayClaims, type TokenKind } from "../../tokens/index.js";
+import { answerFault, checkToken, TokenHashMemo, verificationKey, type ReplayClaims, type TokenKind } from "../../tokens/index.js";
 import type { RefusalCode } from "../reasons.js";
 import type { AgentState } from "../../agents/index.js";
 
@@ -31,24 +31,11 @@ export type ProofResult<C> =
   /** jti is set once the claims were read (the decision records it). */
   | { readonly ok: false; readonly reason: RefusalCode; readonly jti?: string; readonly claims?: C };
 
-/** The most presented tokens whose hash (ath) is kept; the memo is emptied when full. */
-const MAX_REMEMBERED_HASHES = 1024;
-
 export class ProofChecker {
   /** tokenHash by presented token: a credential is presented with many proofs, hashed once. */
-  private readonly hashes = new Map<string, string>();
+  private readonly hashes = new TokenHashMemo();
 
   constructor(private readonly window: ProofWindow) {}
-
-  private hashOf(token: string): string {
-    let hash = this.hashes.get(token);
-    if (hash === undefined) {
-      if (this.hashes.size >= MAX_REMEMBERED_HASHES) this.hashes.clear();
-      hash = tokenHash(token);
-      this.hashes.set(token, hash);
-    }
-    return hash;
-  }
 
   /**
    * Checks `token` of `kind` against the agent's current key, then in this order: iat window (stale_proof),
@@ -62,7 +49,7 @@ export class ProofChecker {
     const claims = checked.claims;
     const refuse = (reason: RefusalCode): ProofResult<C> => ({ ok: false, reason, jti: claims.jti, claims });
     if (!withinWindow(claims.iat, binding.nowMs, this.window)) return refuse("stale_proof");
-    if (claims.ath !== this.hashOf(binding.boundTo)) return refuse("credential_mismatch");
+    if (claims.ath !== this.hashes.hashOf(binding.boundTo)) return refuse("credential_mismatch");
     if (!binding.audiences.includes(claims.aud)) return refuse("audience_mismatch");
     return { ok: true, claims };
   }
