@@ -12,7 +12,7 @@ import { REASON_CODES } from "../../src/domain/verify/reasons.js";
 import { codeLabel } from "../../src/server/interceptors/metrics.js";
 import { endpointLabel } from "../../src/server/interceptors/rate-limit.js";
 import { AUTHORIZATION_TABLE } from "../../src/server/authorization-table.js";
-import { ADMIN_AUTH_RESULTS, createMetrics, VERIFY_RESULTS } from "../../src/telemetry/metrics.js";
+import { ADMIN_AUTH_RESULTS, createMetrics, createPrimaryMetrics, VERIFY_RESULTS } from "../../src/telemetry/metrics.js";
 import { REPO_ROOT } from "./support.js";
 
 export interface ExportedSeries {
@@ -84,11 +84,15 @@ function knownValues(metric: string): Map<string, Set<string>> {
   return new Map(Object.entries(byMetric[metric] ?? {}).map(([label, values]) => [label, new Set(values)]));
 }
 
-/** Builds the catalog from a fresh registry (process metrics included, as the service serves them). */
+/**
+ * Builds the catalog from fresh registries (process metrics included, as the service serves them): a worker's
+ * and, with WORKERS > 1, the cluster primary's own, merged into the same scrape.
+ */
 export function exportedMetrics(): MetricCatalog {
   const { registry } = createMetrics({ processMetrics: true });
+  const primary = createPrimaryMetrics().registry;
   const series = new Map<string, ExportedSeries>();
-  for (const metric of registry.getMetricsAsArray()) {
+  for (const metric of [...registry.getMetricsAsArray(), ...primary.getMetricsAsArray()]) {
     const { name, labelNames } = metric as unknown as { name: string; labelNames: readonly string[] };
     const values = knownValues(name);
     const labels = new Set(labelNames);
