@@ -1,6 +1,5 @@
 /** The cluster primary's sidecar: /healthz, /readyz, /metrics, the JWKS and grpc.health.v1 for all its workers. */
 import { setMaxListeners } from "node:events";
-import type { AddressInfo, Server as NetServer } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Config } from "../config/types.js";
@@ -8,7 +7,7 @@ import { ConnectionTracker } from "../server/connection-tracker.js";
 import { healthService } from "../server/health.js";
 import type { HealthView } from "../server/health-registry.js";
 import type { MetricsSource } from "../server/http-endpoints.js";
-import { createSidecarListener } from "../server/listeners.js";
+import { createSidecarListener, listenOn } from "../server/listeners.js";
 import { READ_MAX_BYTES } from "../server/router.js";
 import type { Logger } from "../telemetry/logger.js";
 
@@ -39,7 +38,7 @@ export async function startPrimarySidecar(options: PrimarySidecarOptions): Promi
   // grpc.health.v1 has no client- or bidi-streaming method: nothing is open-ended on this listener.
   const tracker = new ConnectionTracker(config.limits, new Set());
   const server = createSidecarListener(grpc, tracker, { health, metrics, logger, jwks });
-  const port = await listen(server, config.listen.host, config.listen.sidecarPort);
+  const port = await listenOn(server, config.listen.host, config.listen.sidecarPort);
   return {
     port,
     async shutdown(deadlineMs) {
@@ -51,14 +50,4 @@ export async function startPrimarySidecar(options: PrimarySidecarOptions): Promi
       await closed;
     },
   };
-}
-
-function listen(server: NetServer, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

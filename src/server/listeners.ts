@@ -2,7 +2,7 @@
 import { createServer as createHttpServer } from "node:http";
 import { createSecureServer, createServer as createH2cServer } from "node:http2";
 import type { Http2SecureServer } from "node:http2";
-import type { Server as NetServer } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { ConnectionLimits } from "./connection-guard.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -68,4 +68,15 @@ export function createSidecarListener(grpcHandler: NodeHandler, tracker: Connect
   const server = createSniffingServer(http1, h2c, (socket) => tracker.markHttp2(socket));
   tracker.trackServer(server, "connection");
   return server;
+}
+
+/** Starts `server` listening on host:port; resolves with the port bound (the one chosen when `port` is 0). */
+export function listenOn(server: NetServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }

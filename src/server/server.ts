@@ -1,7 +1,7 @@
 /** Starts the listeners (mTLS, browser, sidecar) over one interceptor chain and shuts them down gracefully. */
 import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
-import type { AddressInfo, Server as NetServer } from "node:net";
+import type { Server as NetServer } from "node:net";
 import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
@@ -22,7 +22,7 @@ import type { HttpEndpointOptions } from "./http-endpoints.js";
 import { grpcUnaryFront } from "./grpc-unary-front.js";
 import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, undecodableMessageReporter, type ServiceRouterOptions } from "./router.js";
 import { recordingUnaryMethods, type UnaryMethod } from "./unary-invoker.js";
-import { createBrowserListener, createMtlsListener, createSidecarListener } from "./listeners.js";
+import { createBrowserListener, createMtlsListener, createSidecarListener, listenOn } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
 
 /** Paths of the client- and bidi-streaming RPCs (VerifyStream): their request bodies last as long as the stream. */
@@ -100,7 +100,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     for (const l of listeners) {
       const port = l.name === "mtls" ? config.listen.grpcPort : l.name === "browser" ? config.listen.browserPort : config.listen.sidecarPort;
-      ports.set(l.name, await listen(l.server, config.listen.host, port));
+      ports.set(l.name, await listenOn(l.server, config.listen.host, port));
     }
   } catch (e) {
     await Promise.all(listeners.filter((l) => l.server.listening).map((l) => close(l.server)));
@@ -177,16 +177,6 @@ async function drainAndClose(listeners: readonly Listener[], deadlineMs: number,
   for (const l of listeners) l.tracker.destroyAll();
   await Promise.all(closed);
   logger.info("listeners closed");
-}
-
-function listen(server: NetServer, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 function close(server: NetServer): Promise<void> {

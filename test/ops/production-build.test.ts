@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -13,6 +12,7 @@ import type { DevMaterial } from "../../src/config/dev-material.js";
 import { testMaterial } from "../support/app-harness.js";
 import { postgresOnlyTarget, redisTarget, type RedisTarget, type TestDatabase } from "../support/databases.js";
 import { ensureBuild, MAIN, parseReport, pilotEnv, REPO_ROOT, runChild, TSX } from "./support.js";
+import { freePort } from "../support/free-port.js";
 
 const RATE_LIMIT = 30;
 
@@ -20,16 +20,6 @@ const postgres = postgresOnlyTarget();
 const redis = redisTarget();
 const missing = [postgres === undefined ? "TEST_DATABASE_URL" : "", redis === undefined ? "TEST_REDIS_URL" : ""].filter((s) => s !== "");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function distinctFreePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();

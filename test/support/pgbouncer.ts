@@ -5,13 +5,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openPostgres, type Database } from "../../src/adapters/sql/database.js";
 import { migrate } from "../../src/adapters/sql/migrations.js";
 import { adapterRun, adminQuery, createTestDatabase, databaseTargets, type DatabaseTarget, type OpenOptions, type TestDatabase } from "./databases.js";
+import { freePort } from "./free-port.js";
 
 const BINARY = process.env.PGBOUNCER_PATH ?? "/usr/sbin/pgbouncer";
 
@@ -37,16 +37,6 @@ export interface Pgbouncer {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** A value in pgbouncer.ini's connection strings and userlist: quoted, quotes doubled. */
 function quoted(value: string, quote: string): string {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "./redis-server.js";
+import { freePort } from "./free-port.js";
 
 const NODES = 6;
 /** Short enough that a crashed master is replaced within seconds; manual failovers do not wait for it. */

@@ -1,19 +1,7 @@
 /** A redis-server child process per test (stopped and started at will) and the loopback port it listens on. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
-
-/** A free loopback TCP port (bound and released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+import { freePort } from "./free-port.js";
 
 /** True when a redis-server binary is on PATH; when CI=true a missing binary is an error, not a skip. */
 export function redisServerAvailable(): boolean {
