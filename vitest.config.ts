@@ -45,6 +45,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 90_000,
     pool: "forks",
+    // Two files at a time whatever the core count (vitest's default is one fewer than the cores: one file at a time
+    // on a 2-core CI machine). Most files wait on child processes, sockets and databases rather than on CPU.
+    maxWorkers: 2,
     projects,
   },
 });
