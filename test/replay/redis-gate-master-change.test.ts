@@ -125,4 +125,22 @@ describe.skipIf(single === undefined)("redis gate on one server (TEST_REDIS_URL)
       redis.disconnect();
     }
   });
+
+  it("initEpoch (also the readiness probe) keeps the epochs in force and re-creates only the missing buckets'", async () => {
+    const redis = createRedis(single?.url ?? "");
+    try {
+      await waitForRedis(redis);
+      const keys = gateKeys(`${single?.prefix ?? ""}probe:`);
+      const gate = new RedisReplayGate(redis, `${single?.prefix ?? ""}probe:`);
+      expect(await gate.initEpoch(1_000)).toBe(1_000);
+      expect(await gate.initEpoch(5_000)).toBe(1_000);
+      // One bucket lost its epoch (as after a partial loss): only it starts at the new epoch, the latest in force.
+      await redis.del(keys.bucketEpoch(7));
+      expect(await gate.initEpoch(9_000)).toBe(9_000);
+      expect(await redis.get(keys.bucketEpoch(7))).toBe("9000");
+      expect(await redis.get(keys.bucketEpoch(8))).toBe("1000");
+    } finally {
+      redis.disconnect();
+    }
+  });
 });

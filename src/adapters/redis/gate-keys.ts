@@ -3,7 +3,7 @@
 /**
  * Agents are spread over this many buckets; each bucket is one hash tag (one cluster slot) holding its agents'
  * versions, limiters and nonces and the bucket's epoch. 1024 buckets spread agents within ~5% across a few
- * masters and still leave room to reshard; initEpoch touches every bucket (1024 small scripts).
+ * masters and still leave room to reshard; on a cluster initEpoch touches every bucket (1024 small scripts).
  */
 export const AGENT_BUCKETS = 1024;
 

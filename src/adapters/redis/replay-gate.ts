@@ -8,6 +8,7 @@ import { AGENT_LUA, CALLER_LUA, CALLER_REFUND_LUA, COMBINED_LUA, INIT_EPOCH_LUA,
 import { RedisScript, redisCall } from "./script.js";
 
 const callerScript = new RedisScript(CALLER_LUA);
+const ALL_BUCKETS: readonly number[] = Array.from({ length: AGENT_BUCKETS }, (_, b) => b);
 const callerRefundScript = new RedisScript(CALLER_REFUND_LUA);
 const agentScript = new RedisScript(AGENT_LUA);
 const combinedScript = new RedisScript(COMBINED_LUA);
@@ -86,12 +87,22 @@ export class RedisReplayGate implements ReplayStore {
     return outcome;
   }
 
-  /** Creates every bucket's epoch that is missing at epochMs; returns the latest epoch in force. */
+  /**
+   * Creates every bucket's epoch that is missing at epochMs; returns the latest epoch in force. The readiness
+   * probe calls this every few seconds: on one server one MGET reads all epochs and only missing ones get the
+   * script; a cluster runs the script in every bucket (keys in many slots, and each bucket's master stamp).
+   */
   async initEpoch(epochMs: number): Promise<number> {
     const value = Math.floor(epochMs);
-    const buckets = Array.from({ length: AGENT_BUCKETS }, (_, b) => b);
-    const stored = await Promise.all(buckets.map((b) => initEpochScript.run(this.redis, [this.keys.bucketEpoch(b), this.keys.bucketStamp(b)], [value])));
-    return Math.max(...stored.map(Number));
+    let missing = ALL_BUCKETS;
+    const inForce: number[] = [];
+    if (!this.cluster) {
+      const stored = await redisCall(() => this.redis.mget(ALL_BUCKETS.map((b) => this.keys.bucketEpoch(b))));
+      missing = ALL_BUCKETS.filter((b) => stored[b] === null);
+      for (const epoch of stored) if (epoch !== null) inForce.push(Number(epoch));
+    }
+    const created = await Promise.all(missing.map((b) => initEpochScript.run(this.redis, [this.keys.bucketEpoch(b), this.keys.bucketStamp(b)], [value])));
+    return Math.max(...inForce, ...created.map(Number));
   }
 
   async setAgentVersion(agentId: string, version: number): Promise<void> {
