@@ -5,8 +5,7 @@ import type { Config } from "../config/types.js";
 
 export type { Logger } from "pino";
 
-/** A field whose name matches this never has its value logged, at any depth. */
-export const SECRET_FIELD = /authorization|key|token|secret|password|jwt|cookie/i;
+import { errorFields, SECRET_FIELD } from "./error-fields.js";
 
 const CENSOR = "[redacted]";
 const MAX_DEPTH = 6;
@@ -25,6 +24,8 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     base: { service: options.name ?? "agent-identity" },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // An error is logged as its own fields, never as the objects a driver attaches to it.
+    serializers: { err: errorFields },
     formatters: {
       level: (label: string) => ({ level: label }),
       log: (object: Record<string, unknown>) => scrub(object, 0) as Record<string, unknown>,

@@ -30,6 +30,35 @@ describe("createLogger", () => {
   });
 });
 
+describe("createLogger errors", () => {
+  it("logs an error's type, message, stack, code and causes, never the objects a driver hangs on it", () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        lines.push(chunk.toString("utf8"));
+        cb();
+      },
+    });
+    const logger = createLogger({ level: "info", destination });
+    // The shape of pg's idle-client error: the client (connection parameters, the server's cancel key) rides along.
+    const error = Object.assign(new Error("terminating connection due to administrator command", { cause: new TypeError("socket gone") }), {
+      code: "57P01",
+      severity: "FATAL",
+      apiKey: "k3y-in-error",
+      client: { connectionParameters: { user: "postgres", host: "db" }, secretKey: 2073383874, processID: 7119 },
+    });
+    logger.warn({ err: error }, "postgres connection failed; it is replaced");
+    const line = lines[0]!;
+    const err = (JSON.parse(line) as { err: Record<string, unknown> }).err;
+    expect(err).toMatchObject({ type: "Error", message: "terminating connection due to administrator command", code: "57P01", severity: "FATAL" });
+    expect(err["stack"]).toContain("telemetry.test.ts");
+    expect(err["cause"]).toMatchObject({ type: "TypeError", message: "socket gone" });
+    expect(err["apiKey"]).toBe("[redacted]");
+    expect(err["client"]).toBeUndefined();
+    for (const leaked of ["2073383874", "connectionParameters", "k3y-in-error"]) expect(line).not.toContain(leaked);
+  });
+});
+
 describe("createMetrics", () => {
   it("keeps instances independent and has sub-millisecond verify buckets", async () => {
     const a = createMetrics({ processMetrics: false });
