@@ -7,17 +7,19 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { prepareDevelopmentMaterial, type DevMaterial } from "../config/dev-material.js";
-import { startLoadGenerator, startReferenceServers, type LoadGeneratorChild, type ReferenceChild } from "./bench/children.js";
+import { projectRoot } from "../config/project-root.js";
+import { runFloorChild, startLoadGenerator, startReferenceServers, type LoadGeneratorChild, type ReferenceChild } from "./bench/children.js";
 import { measureCryptoFloor } from "./bench/crypto-floor.js";
 import { cpuMsOf, cpuMsOfAll, loadAverage, peakRssMiB, pidsMatching, ProcessSetCpu } from "./bench/proc.js";
 import type { PhaseSpec, VerifyTarget } from "./bench/protocol.js";
 import { formatBench, ratiosOf, type BenchReport, type PhaseReport } from "./bench/report.js";
 import { runScaling } from "./bench/scaling.js";
 import { formatScaling } from "./bench/scaling-report.js";
-import { startServerProcess, type ServerProcess } from "./bench/server-process.js";
+import type { FloorReport } from "./bench/floor-protocol.js";
+import { ensureBuild, startServerProcess, throwawayStorage, type ServerProcess } from "./bench/server-process.js";
 import { BENCH_OPERATION, BENCH_SCOPE, registerBenchAgent } from "./bench/service.js";
 import { readBenchSettings, type BenchSettings } from "./bench/settings.js";
 
@@ -147,6 +149,19 @@ async function startAll(s: BenchSettings, material: DevMaterial, log: (line: str
   }
 }
 
+/** The in-process Verify and the storage round trips, in the floor child, on storage of its own (removed after). */
+async function measureFloor(s: BenchSettings, material: DevMaterial, log: (line: string) => void): Promise<FloorReport> {
+  log("bench: in-process Verify and storage round trips");
+  const storage = await throwawayStorage(s.databaseUrl, s.redisUrl);
+  try {
+    const built = s.server === "build" ? join(dirname(ensureBuild(projectRoot(), log)), "cli", "bench", "floor-child.js") : undefined;
+    const init = { devDir: material.dir, issuerUrl: ISSUER_URL, databaseUrl: storage.databaseUrl, redisUrl: s.redisUrl, redisPrefix: storage.redisPrefix };
+    return await runFloorChild({ ...init, concurrencies: s.concurrencies, calls: s.floorCalls, roundTrips: Math.max(20, s.floorCalls / 2) }, built);
+  } finally {
+    await storage.cleanup();
+  }
+}
+
 export async function runBench(s: BenchSettings, log: (line: string) => void): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const before = loadAverage();
@@ -164,6 +179,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
       await Promise.allSettled([run.server.stop(), run.baseline?.stop(), run.connect?.stop()]);
     }
     const scaling = s.scale ? await runScaling({ settings: s, material, issuerUrl: ISSUER_URL, log }) : undefined;
+    const floor = s.floor ? await measureFloor(s, material, log) : undefined;
     log("bench: crypto floor");
     const cryptoFloor = measureCryptoFloor(s.cryptoMs);
     return {
@@ -176,7 +192,8 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
       phases,
       peakRssMiB: peak,
       cryptoFloor,
-      ratios: ratiosOf(phases, cryptoFloor, s.concurrencies),
+      ratios: ratiosOf(phases, cryptoFloor, s.concurrencies, floor),
+      ...(floor !== undefined ? { floor } : {}),
       ...(scaling !== undefined ? { scaling } : {}),
     };
   } finally {

@@ -56,6 +56,9 @@ describe("bench measurement", () => {
     expect(readBenchSettings({}, ["--short"])).toMatchObject({ server: "source", maxCalls: 40 });
     expect(() => readBenchSettings({ BENCH_CONCURRENCY: "0" })).toThrow(/BENCH_CONCURRENCY/);
     expect(() => readBenchSettings({}, ["--json"])).toThrow(/--json/);
+    expect(readBenchSettings({})).toMatchObject({ floor: true, floorCalls: 4000 });
+    expect(readBenchSettings({ BENCH_FLOOR: "0", BENCH_FLOOR_CALLS: "50" }, ["--short"])).toMatchObject({ floor: false, floorCalls: 50 });
+    expect(() => readBenchSettings({ BENCH_FLOOR: "yes" })).toThrow(/BENCH_FLOOR/);
   });
 
   it("plans Check, Verify and both references per concurrency, then open-loop rates and the stream", () => {
@@ -111,6 +114,14 @@ describe("npm run bench --short", () => {
       expect(p.loadCpuMsPerCall).toBeGreaterThanOrEqual(0);
     }
     expect(report.cryptoFloor.es256PerSecond).toBeGreaterThan(0);
+    // The floor child called the Verify handler in-process at each concurrency, every call verified.
+    expect(report.floor?.verify.map((v) => [v.concurrency, v.calls, v.errors])).toEqual(settings.concurrencies.map((c) => [c, settings.floorCalls, 0]));
+    for (const v of report.floor!.verify) expect(v.cpuMsPerVerify).toBeGreaterThan(0);
+    // Embedded storage: no Redis or Postgres round trip to time.
+    expect(report.floor!.redisRoundTripCpuUs).toBeUndefined();
+    expect(report.floor!.postgresRoundTripCpuUs).toBeUndefined();
+    expect(Object.keys(report.ratios)).toContain("server_cpu_per_verify/in_process_verify@C1");
+    expect(formatBench(report)).toMatch(/in-process Verify \(the handler called directly, no serving stack\) C=4: \d+\/s/);
     expect(Object.keys(report.ratios)).toContain("verify/null_rpc@C1");
     expect(formatBench(report)).toMatch(/verify\/null_rpc@C4: [\d.]+/);
   }, 240_000);

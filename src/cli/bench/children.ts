@@ -1,7 +1,8 @@
-/** The bench's child processes (load generator, reference servers): forked on Node with tsx, spoken to over IPC. */
+/** The bench's child processes (load generator, reference servers, floor): forked on Node (tsx, or a build), spoken to over IPC. */
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { projectRoot } from "../../config/project-root.js";
+import type { FloorAnswer, FloorInit, FloorReport } from "./floor-protocol.js";
 import type { LoadInit, PhaseFailure, PhaseOutcome, PhaseSpec, ReferencePorts } from "./protocol.js";
 
 function forkTs(file: string, args: readonly string[] = []): ChildProcess {
@@ -69,4 +70,22 @@ export async function startReferenceServers(caFile: string, certFile: string, ke
   const child = forkTs("reference-servers.ts", [caFile, certFile, keyFile]);
   const ports = await nextMessage<ReferencePorts>(child, (m) => m.type === "listening");
   return { pid: child.pid!, grpcJsPort: ports.grpcJsPort, http1Port: ports.http1Port, stop: () => stopChild(child) };
+}
+
+/**
+ * Runs the floor child (floor-child.ts) to the end: the Verify handler in-process and the storage round trips, on the
+ * storage named in `init` (`builtEntry`: dist/src/cli/bench/floor-child.js); rejects with the child's error.
+ */
+export async function runFloorChild(init: Omit<FloorInit, "type">, builtEntry?: string): Promise<FloorReport> {
+  // The production build's own floor-child.js when the service runs the build, so both run the same compiled code.
+  const child = builtEntry === undefined ? forkTs("floor-child.ts") : fork(builtEntry, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  try {
+    const answer = nextMessage<FloorAnswer>(child, (m) => m.type === "result" || m.type === "error");
+    child.send({ type: "init", ...init } satisfies FloorInit);
+    const m = await answer;
+    if (m.type === "error") throw new Error(`floor child: ${m.message}`);
+    return m.report;
+  } finally {
+    await stopChild(child);
+  }
 }

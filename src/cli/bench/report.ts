@@ -1,5 +1,6 @@
 /** The bench report: per-phase figures with CPU per call, the crypto floor, ratios, and the printed table. */
 import type { CryptoFloor } from "./crypto-floor.js";
+import type { FloorReport } from "./floor-protocol.js";
 import type { PhaseResult } from "./measure.js";
 import type { PhaseRpc } from "./protocol.js";
 import type { ScalingReport } from "./scaling-report.js";
@@ -35,6 +36,8 @@ export interface BenchReport {
   readonly peakRssMiB: number | undefined;
   readonly cryptoFloor: CryptoFloor;
   readonly ratios: Readonly<Record<string, number>>;
+  /** The Verify handler in-process (no serving stack) and the storage round trips (BENCH_FLOOR). */
+  readonly floor?: FloorReport;
   /** --scale: workers and replicas, as ratios to one worker. */
   readonly scaling?: ScalingReport;
 }
@@ -43,8 +46,11 @@ function find(phases: readonly PhaseReport[], target: PhaseReport["target"], rpc
   return phases.find((p) => p.target === target && p.rpc === rpc && p.mode === "closed" && p.concurrency === c);
 }
 
-/** verify / null RPC, null RPC / each reference (throughput), server CPU per verify / crypto floor, per concurrency. */
-export function ratiosOf(phases: readonly PhaseReport[], floor: CryptoFloor, concurrencies: readonly number[]): Record<string, number> {
+/**
+ * verify / null RPC, null RPC / each reference (throughput), server CPU per verify / crypto floor and / the in-process
+ * Verify (when measured), per concurrency.
+ */
+export function ratiosOf(phases: readonly PhaseReport[], floor: CryptoFloor, concurrencies: readonly number[], inProcess?: FloorReport): Record<string, number> {
   const out: Record<string, number> = {};
   for (const c of concurrencies) {
     const verify = find(phases, "service", "verify", c);
@@ -55,6 +61,8 @@ export function ratiosOf(phases: readonly PhaseReport[], floor: CryptoFloor, con
     if (check && grpcJs) out[`null_rpc/grpc-js@C${c}`] = check.result.opsPerSecond / grpcJs.result.opsPerSecond;
     if (check && http1) out[`null_rpc/http1@C${c}`] = check.result.opsPerSecond / http1.result.opsPerSecond;
     if (verify) out[`server_cpu_per_verify/crypto_floor@C${c}`] = verify.serverCpuMsPerCall / (floor.es256Us / 1000);
+    const direct = inProcess?.verify.find((v) => v.concurrency === c);
+    if (verify && direct) out[`server_cpu_per_verify/in_process_verify@C${c}`] = verify.serverCpuMsPerCall / direct.cpuMsPerVerify;
     Object.assign(out, servingRatios(phases, c));
     const base = find(phases, "baseline", "verify", c);
     if (verify && base) {
@@ -111,6 +119,19 @@ export function formatBench(r: BenchReport): string {
     header,
     ...rows,
     `crypto floor (node:crypto, per CPU second of one core): ES256 ${floor.es256PerSecond.toFixed(0)}/s (${floor.es256Us.toFixed(0)} us), Ed25519 ${floor.ed25519PerSecond.toFixed(0)}/s (${floor.ed25519Us.toFixed(0)} us)`,
+    ...(r.floor === undefined ? [] : formatFloor(r.floor)),
     ...Object.entries(r.ratios).map(([k, v]) => `${k}: ${v.toFixed(2)}`),
   ].join("\n");
+}
+
+/** The in-process Verify lines and the storage round trips. */
+function formatFloor(floor: FloorReport): string[] {
+  const us = (x: number | undefined): string => (x === undefined ? "-" : `${x.toFixed(0)} us`);
+  return [
+    ...floor.verify.map(
+      (v) =>
+        `in-process Verify (the handler called directly, no serving stack) C=${v.concurrency}: ${v.opsPerSecond.toFixed(0)}/s, p50 ${v.p50Ms.toFixed(2)} ms, p99 ${v.p99Ms.toFixed(2)} ms, CPU ${v.cpuMsPerVerify.toFixed(3)} ms per verify${v.errors > 0 ? `, ${v.errors} errors` : ""}`,
+    ),
+    `client CPU per round trip from Node, one at a time: Redis PING ${us(floor.redisRoundTripCpuUs)}, Postgres SELECT 1 ${us(floor.postgresRoundTripCpuUs)}`,
+  ];
 }

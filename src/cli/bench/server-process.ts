@@ -98,7 +98,8 @@ async function waitReady(sidecarPort: number, child: ChildProcess, output: () =>
   throw new Error(`the service was not ready within 120 s:\n${output()}`);
 }
 
-function serverEnv(options: ServerProcessOptions, ports: number[], databaseUrl: string | undefined, redisPrefix: string): NodeJS.ProcessEnv {
+/** The service's environment: development material, loopback ports, its own storage, limits far above the load. */
+export function serverEnv(options: ServerProcessOptions, ports: number[], databaseUrl: string | undefined, redisPrefix: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     APP_ENV: "development",
@@ -121,27 +122,42 @@ function serverEnv(options: ServerProcessOptions, ports: number[], databaseUrl: 
   };
 }
 
-/** Starts the service and resolves once /readyz answers 200. */
-export async function startServerProcess(options: ServerProcessOptions, log: (line: string) => void): Promise<ServerProcess> {
-  const root = projectRoot();
-  const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`];
-  const entry = [...profile, ...(options.main !== undefined ? [options.main] : options.server === "build" ? [ensureBuild(root, log)] : ["--import", "tsx", join(root, "src", "main.ts")])];
+/** A process's own bench storage: a new database on the Postgres server and a Redis key prefix, and how to remove both. */
+export interface ThrowawayStorage {
+  /** bench_<random>, undefined without Postgres. */
+  readonly databaseName: string | undefined;
+  /** The server URL with the database replaced by databaseName. */
+  readonly databaseUrl: string | undefined;
+  readonly redisPrefix: string;
+  cleanup(): Promise<void>;
+}
+
+/** Creates the storage of one bench process; `shared` (a replica) reuses a running process's, which it owns and cleans. */
+export async function throwawayStorage(serverUrl: string | undefined, redisUrl: string | undefined, shared?: ServerProcess): Promise<ThrowawayStorage> {
   const suffix = randomBytes(6).toString("hex");
-  const shared = options.replicaOf;
   const redisPrefix = shared?.redisPrefix ?? `bench:${suffix}:`;
-  const databaseName = options.databaseUrl === undefined ? undefined : (shared?.databaseName ?? `bench_${suffix}`);
+  const databaseName = serverUrl === undefined ? undefined : (shared?.databaseName ?? `bench_${suffix}`);
   let databaseUrl: string | undefined;
-  if (options.databaseUrl !== undefined) {
-    if (shared === undefined) await adminQuery(options.databaseUrl, `CREATE DATABASE ${databaseName}`);
-    const own = new URL(options.databaseUrl);
+  if (serverUrl !== undefined) {
+    if (shared === undefined) await adminQuery(serverUrl, `CREATE DATABASE ${databaseName}`);
+    const own = new URL(serverUrl);
     own.pathname = `/${databaseName}`;
     databaseUrl = own.toString();
   }
   const cleanup = async (): Promise<void> => {
     if (shared !== undefined) return;
-    if (options.redisUrl !== undefined) await deleteKeysWithPrefix(options.redisUrl, redisPrefix);
-    if (options.databaseUrl !== undefined) await adminQuery(options.databaseUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+    if (redisUrl !== undefined) await deleteKeysWithPrefix(redisUrl, redisPrefix);
+    if (serverUrl !== undefined) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
   };
+  return { databaseName, databaseUrl, redisPrefix, cleanup };
+}
+
+/** Starts the service and resolves once /readyz answers 200. */
+export async function startServerProcess(options: ServerProcessOptions, log: (line: string) => void): Promise<ServerProcess> {
+  const root = projectRoot();
+  const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`];
+  const entry = [...profile, ...(options.main !== undefined ? [options.main] : options.server === "build" ? [ensureBuild(root, log)] : ["--import", "tsx", join(root, "src", "main.ts")])];
+  const { databaseName, databaseUrl, redisPrefix, cleanup } = await throwawayStorage(options.databaseUrl, options.redisUrl, options.replicaOf);
   const ports = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, entry, { cwd: root, env: serverEnv(options, ports, databaseUrl, redisPrefix), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -37,6 +37,13 @@ export interface BenchSettings {
   readonly jsonFile: string | undefined;
   /** --scale: also measure 1, 2 and N workers and two replicas (src/cli/bench/scaling.ts). */
   readonly scale: boolean;
+  /**
+   * BENCH_FLOOR (0/1): also call the Verify handler in-process at each concurrency, on storage of its own, and time one
+   * Redis and one Postgres round trip (floor-child.ts): what serving adds is the difference.
+   */
+  readonly floor: boolean;
+  /** Verify calls of the in-process floor per concurrency (BENCH_FLOOR_CALLS); round trips timed per storage client. */
+  readonly floorCalls: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -67,6 +74,7 @@ const FULL = {
   server: "build",
   cryptoMs: 1000,
   servingOptions: true,
+  floorCalls: 4000,
 } as const;
 
 /** The short form (`--short`): a few calls per phase, for the CI smoke test and a quick look; BENCH_* still win. */
@@ -81,6 +89,7 @@ const SHORT = {
   server: "source",
   cryptoMs: 100,
   servingOptions: false,
+  floorCalls: 20,
 } as const;
 
 export function readBenchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = []): BenchSettings {
@@ -107,5 +116,7 @@ export function readBenchSettings(env: NodeJS.ProcessEnv, argv: readonly string[
     cryptoMs: d.cryptoMs,
     jsonFile: jsonAt >= 0 ? argv[jsonAt + 1] : undefined,
     scale: argv.includes("--scale"),
+    floor: integer(env, "BENCH_FLOOR", 1, 0, 1) === 1,
+    floorCalls: integer(env, "BENCH_FLOOR_CALLS", d.floorCalls, 1, 1_000_000),
   };
 }
