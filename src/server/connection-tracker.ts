@@ -3,18 +3,19 @@
  * applies the listener's connection limits (connection-guard.ts) to each.
  */
 import type { Server as NetServer, Socket } from "node:net";
-import type { Http2Session } from "node:http2";
+import type { Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { CONNECTION_LIMIT_DEFAULTS } from "../config/connection-limits.js";
 import {
   closeSessionWhenIdle,
   closeWhenIdle,
   guardRequest,
+  guardStreamBody,
   HeadDeadline,
   PeerConnectionCounter,
   type ConnectionLimits,
 } from "./connection-guard.js";
-import type { AnyRequest, AnyResponse } from "./http-types.js";
+import type { AnyRequest, AnyResponse, StreamServe } from "./http-types.js";
 
 /** A request listener usable by node:http and node:http2 servers (what connectNodeAdapter returns). */
 export type NodeHandler = (req: AnyRequest, res: AnyResponse) => void;
@@ -87,8 +88,7 @@ export class ConnectionTracker {
       const finish = (): void => {
         if (done) return;
         done = true;
-        this.inFlight--;
-        if (this.inFlight === 0) this.wakeIdle();
+        this.release();
       };
       res.once("close", finish);
       res.once("finish", finish);
@@ -102,6 +102,19 @@ export class ConnectionTracker {
       handler(req, res);
     };
     return wrapped as H;
+  }
+
+  /**
+   * Serves an HTTP/2 stream on the core API (stream-front.ts) under the same rules as a wrapped request: counted in
+   * flight until the stream closes, its body bounded by the request timeout unless its path is open-ended.
+   */
+  serveStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, serve: StreamServe): void {
+    this.inFlight++;
+    stream.once("close", () => this.release());
+    const path = headers[":path"] ?? "";
+    const query = path.indexOf("?");
+    if (!this.openEndedPaths.has(query === -1 ? path : path.slice(0, query))) guardStreamBody(stream, this.limits.requestTimeoutMs);
+    serve(stream, headers);
   }
 
   get openConnections(): number {
@@ -136,6 +149,12 @@ export class ConnectionTracker {
   destroyAll(): void {
     for (const s of this.sessions) s.destroy();
     for (const s of this.sockets) s.destroy();
+  }
+
+  /** One request or stream is no longer in flight. */
+  private release(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.wakeIdle();
   }
 
   private wakeIdle(): void {
