@@ -26,7 +26,7 @@ export class ConnectionTracker {
   private readonly sessions = new Set<Http2Session>();
   private readonly http2Sockets = new WeakSet<Socket>();
   private inFlight = 0;
-  private idleWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
   private draining = false;
   private readonly peers: PeerConnectionCounter;
   private readonly heads: HeadDeadline;
@@ -76,7 +76,10 @@ export class ConnectionTracker {
   trackSession(session: Http2Session): void {
     closeSessionWhenIdle(session, this.limits.idleTimeoutMs);
     this.sessions.add(session);
-    session.once("close", () => this.sessions.delete(session));
+    session.once("close", () => {
+      this.sessions.delete(session);
+      this.wakeDrained();
+    });
     if (this.draining) session.close();
   }
 
@@ -132,15 +135,19 @@ export class ConnectionTracker {
     if (this.inFlight === 0) this.destroyIdleHttp1();
   }
 
-  /** Resolves when no request is in flight or when `signal` aborts. */
-  async idle(signal: AbortSignal): Promise<void> {
-    if (this.inFlight === 0 || signal.aborted) return;
+  /**
+   * After startDrain: resolves when no request is in flight and every HTTP/2 session has closed (a draining session
+   * closes on its own once its streams have ended and its last frames are written, so the last calls' answers are
+   * not cut off by destroyAll), or when `signal` aborts.
+   */
+  async drained(signal: AbortSignal): Promise<void> {
+    if (this.isDrained() || signal.aborted) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         signal.removeEventListener("abort", done);
         resolve();
       };
-      this.idleWaiters.push(done);
+      this.drainWaiters.push(done);
       signal.addEventListener("abort", done, { once: true });
     });
   }
@@ -154,14 +161,20 @@ export class ConnectionTracker {
   /** One request or stream is no longer in flight. */
   private release(): void {
     this.inFlight--;
-    if (this.inFlight === 0) this.wakeIdle();
+    if (this.inFlight !== 0) return;
+    if (this.draining) this.destroyIdleHttp1();
+    this.wakeDrained();
   }
 
-  private wakeIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
+  private isDrained(): boolean {
+    return this.inFlight === 0 && this.sessions.size === 0;
+  }
+
+  private wakeDrained(): void {
+    if (!this.isDrained()) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
     for (const w of waiters) w();
-    if (this.draining) this.destroyIdleHttp1();
   }
 
   /** Sockets not marked HTTP/2 are HTTP/1.1; once nothing is in flight they are idle. */

@@ -180,7 +180,7 @@ async function drainAndClose(listeners: readonly Listener[], deadlineMs: number,
   const closed = listeners.map((l) => close(l.server));
   for (const l of listeners) l.tracker.startDrain();
   const deadline = AbortSignal.timeout(deadlineMs);
-  await Promise.all(listeners.map((l) => l.tracker.idle(deadline)));
+  await Promise.all(listeners.map((l) => l.tracker.drained(deadline)));
   const unfinished = listeners.reduce((n, l) => n + l.tracker.requestsInFlight, 0);
   if (unfinished > 0) logger.warn({ unfinished }, "shutdown deadline reached: cancelling calls in flight");
   shutdownController.abort();
