@@ -8,7 +8,8 @@
  * server's `stream` listeners are taken off and one dispatcher put in their place: a stream the front takes is
  * served by it (counted and guarded by the tracker as a request would be); any other stream is given to the
  * listeners taken off, with the event's own arguments, so it meets exactly what it met before. HTTP/1.1 requests
- * (allowHTTP1) never make a `stream` event: they reach the `request` listener as before.
+ * (allowHTTP1) never make a `stream` event: they reach the `request` listener as before. (A second `stream` listener
+ * beside the compat one would not do: every listener sees every stream, so both would answer the front's streams.)
  */
 import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { ConnectionTracker } from "./connection-tracker.js";
