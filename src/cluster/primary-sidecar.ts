@@ -44,7 +44,7 @@ export async function startPrimarySidecar(options: PrimarySidecarOptions): Promi
     async shutdown(deadlineMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       tracker.startDrain();
-      await tracker.idle(AbortSignal.timeout(deadlineMs));
+      await tracker.drained(AbortSignal.timeout(deadlineMs));
       shutdownController.abort();
       tracker.destroyAll();
       await closed;

@@ -3,7 +3,7 @@
  * heads that never arrive, request bodies that never finish, and HTTP/1.1 connections left mid-body after a response.
  */
 import type { ServerResponse } from "node:http";
-import { constants as http2Constants, type Http2ServerRequest, type Http2Session } from "node:http2";
+import { constants as http2Constants, type Http2ServerRequest, type Http2Session, type ServerHttp2Stream } from "node:http2";
 import type { Socket } from "node:net";
 import type { Config } from "../config/types.js";
 import type { AnyRequest, AnyResponse } from "./http-types.js";
@@ -77,6 +77,18 @@ function closeIfAnsweredEarly(req: AnyRequest, res: ServerResponse): void {
     if (!req.complete && !res.headersSent) res.setHeader("connection", "close");
     return writeHead(...args);
   }) as ServerResponse["writeHead"];
+}
+
+/**
+ * Per HTTP/2 stream served on the core API: its request body must be complete within `requestTimeoutMs` of its
+ * head, else the stream is reset with CANCEL (the connection goes on), as guardRequest does for compat requests.
+ */
+export function guardStreamBody(stream: ServerHttp2Stream, requestTimeoutMs: number): void {
+  const timer = setTimeout(() => {
+    if (!stream.readableEnded) stream.close(http2Constants.NGHTTP2_CANCEL);
+  }, requestTimeoutMs);
+  timer.unref();
+  stream.once("close", () => clearTimeout(timer));
 }
 
 /**

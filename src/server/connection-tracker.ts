@@ -3,18 +3,19 @@
  * applies the listener's connection limits (connection-guard.ts) to each.
  */
 import type { Server as NetServer, Socket } from "node:net";
-import type { Http2Session } from "node:http2";
+import type { Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { CONNECTION_LIMIT_DEFAULTS } from "../config/connection-limits.js";
 import {
   closeSessionWhenIdle,
   closeWhenIdle,
   guardRequest,
+  guardStreamBody,
   HeadDeadline,
   PeerConnectionCounter,
   type ConnectionLimits,
 } from "./connection-guard.js";
-import type { AnyRequest, AnyResponse } from "./http-types.js";
+import type { AnyRequest, AnyResponse, StreamServe } from "./http-types.js";
 
 /** A request listener usable by node:http and node:http2 servers (what connectNodeAdapter returns). */
 export type NodeHandler = (req: AnyRequest, res: AnyResponse) => void;
@@ -25,7 +26,7 @@ export class ConnectionTracker {
   private readonly sessions = new Set<Http2Session>();
   private readonly http2Sockets = new WeakSet<Socket>();
   private inFlight = 0;
-  private idleWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
   private draining = false;
   private readonly peers: PeerConnectionCounter;
   private readonly heads: HeadDeadline;
@@ -75,7 +76,10 @@ export class ConnectionTracker {
   trackSession(session: Http2Session): void {
     closeSessionWhenIdle(session, this.limits.idleTimeoutMs);
     this.sessions.add(session);
-    session.once("close", () => this.sessions.delete(session));
+    session.once("close", () => {
+      this.sessions.delete(session);
+      this.wakeDrained();
+    });
     if (this.draining) session.close();
   }
 
@@ -87,8 +91,7 @@ export class ConnectionTracker {
       const finish = (): void => {
         if (done) return;
         done = true;
-        this.inFlight--;
-        if (this.inFlight === 0) this.wakeIdle();
+        this.release();
       };
       res.once("close", finish);
       res.once("finish", finish);
@@ -102,6 +105,19 @@ export class ConnectionTracker {
       handler(req, res);
     };
     return wrapped as H;
+  }
+
+  /**
+   * Serves an HTTP/2 stream on the core API (stream-front.ts) under the same rules as a wrapped request: counted in
+   * flight until the stream closes, its body bounded by the request timeout unless its path is open-ended.
+   */
+  serveStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, serve: StreamServe): void {
+    this.inFlight++;
+    stream.once("close", () => this.release());
+    const path = headers[":path"] ?? "";
+    const query = path.indexOf("?");
+    if (!this.openEndedPaths.has(query === -1 ? path : path.slice(0, query))) guardStreamBody(stream, this.limits.requestTimeoutMs);
+    serve(stream, headers);
   }
 
   get openConnections(): number {
@@ -119,15 +135,19 @@ export class ConnectionTracker {
     if (this.inFlight === 0) this.destroyIdleHttp1();
   }
 
-  /** Resolves when no request is in flight or when `signal` aborts. */
-  async idle(signal: AbortSignal): Promise<void> {
-    if (this.inFlight === 0 || signal.aborted) return;
+  /**
+   * After startDrain: resolves when no request is in flight and every HTTP/2 session has closed (a draining session
+   * closes on its own once its streams have ended and its last frames are written, so the last calls' answers are
+   * not cut off by destroyAll), or when `signal` aborts.
+   */
+  async drained(signal: AbortSignal): Promise<void> {
+    if (this.isDrained() || signal.aborted) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         signal.removeEventListener("abort", done);
         resolve();
       };
-      this.idleWaiters.push(done);
+      this.drainWaiters.push(done);
       signal.addEventListener("abort", done, { once: true });
     });
   }
@@ -138,11 +158,23 @@ export class ConnectionTracker {
     for (const s of this.sockets) s.destroy();
   }
 
-  private wakeIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
+  /** One request or stream is no longer in flight. */
+  private release(): void {
+    this.inFlight--;
+    if (this.inFlight !== 0) return;
     if (this.draining) this.destroyIdleHttp1();
+    this.wakeDrained();
+  }
+
+  private isDrained(): boolean {
+    return this.inFlight === 0 && this.sessions.size === 0;
+  }
+
+  private wakeDrained(): void {
+    if (!this.isDrained()) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Sockets not marked HTTP/2 are HTTP/1.1; once nothing is in flight they are idle. */

@@ -1,6 +1,7 @@
 /** Typed context keys (peer, request id, admin principal, listener) and the per-connection peer derivation. */
 import type { Http2ServerRequest } from "node:http2";
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { createContextValues } from "@connectrpc/connect";
 import type { ContextValues } from "@connectrpc/connect";
@@ -20,19 +21,21 @@ import {
 // The keys live with the handlers that read them (server -> api); re-exported for the server's own modules.
 export { adminPrincipalKey, clientAddressKey, listenerKey, peerKey, peerRefusalKey, requestIdKey, type ListenerKind };
 
+/** The context values of a call, from the socket of its connection (an HTTP/2 session's socket for a stream). */
+export type ConnectionContextValues = (socket: Socket | undefined) => ContextValues;
+
 /**
- * Builds the `contextValues` function for `connectNodeAdapter` on one listener. On TLS listeners the peer is
+ * Builds the context values of one listener's calls from their connection's socket. On TLS listeners the peer is
  * derived from the client certificate once per TLS socket (cached in a WeakMap) and shared by every request and
  * HTTP/2 stream on that connection.
  */
-export function contextValuesFor(listener: ListenerKind, peers: PeerConfig): (req: IncomingMessage | Http2ServerRequest) => ContextValues {
+export function connectionContextValues(listener: ListenerKind, peers: PeerConfig): ConnectionContextValues {
   const cache = new WeakMap<TLSSocket, PeerIdentityResult>();
-  return (req) => {
+  return (socket) => {
     const values = createContextValues().set(listenerKey, listener);
-    if (listener === "browser") return values.set(clientAddressKey, clientAddressOf(req));
+    if (listener === "browser") return values.set(clientAddressKey, socket?.remoteAddress ?? "unknown");
     if (listener !== "mtls") return values;
-    const socket = tlsSocketOf(req);
-    if (socket === undefined) return values.set(peerRefusalKey, "connection is not tls");
+    if (!(socket instanceof TLSSocket)) return values.set(peerRefusalKey, "connection is not tls");
     let result = cache.get(socket);
     if (result === undefined) {
       result = peerOfSocket(socket, peers);
@@ -42,16 +45,14 @@ export function contextValuesFor(listener: ListenerKind, peers: PeerConfig): (re
   };
 }
 
-/** The remote address of the connection (the proxy's, behind a reverse proxy: one shared key for all its clients). */
-function clientAddressOf(req: IncomingMessage | Http2ServerRequest): string {
-  const socket = "stream" in req ? req.stream.session?.socket : req.socket;
-  return socket?.remoteAddress ?? "unknown";
+/** The `contextValues` function for `connectNodeAdapter`: the values of the request's connection. */
+export function requestContextValues(ofConnection: ConnectionContextValues): (req: IncomingMessage | Http2ServerRequest) => ContextValues {
+  return (req) => ofConnection(socketOf(req));
 }
 
-/** The TLS socket under an HTTP/1.1 request or an HTTP/2 stream. */
-export function tlsSocketOf(req: IncomingMessage | Http2ServerRequest): TLSSocket | undefined {
-  const socket = "stream" in req ? req.stream.session?.socket : req.socket;
-  return socket instanceof TLSSocket ? socket : undefined;
+/** The socket under an HTTP/1.1 request or an HTTP/2 stream (the session's socket). */
+function socketOf(req: IncomingMessage | Http2ServerRequest): Socket | undefined {
+  return "stream" in req ? req.stream.session?.socket : req.socket;
 }
 
 /** Derives the peer of an authorized TLS socket; unauthorized sockets or missing certificates have none. */

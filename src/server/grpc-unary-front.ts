@@ -1,15 +1,18 @@
 /**
- * The gRPC unary fast path of the mTLS listener: unary gRPC calls over HTTP/2 (uncompressed protobuf) are read,
- * run through the unary invoker (the same interceptors and handlers as Connect) and answered here, without Connect's
- * per-request stream pipeline, header copies and abort signals. Everything else (streams, gRPC-Web, the Connect
- * protocol, compressed or JSON messages, malformed timeouts) goes to Connect unchanged.
+ * The gRPC unary fast path of the mTLS listener: unary gRPC calls over HTTP/2 (uncompressed protobuf) are read off
+ * node's core stream API (no Http2ServerRequest/Http2ServerResponse), run through the unary invoker (the same
+ * interceptors and handlers as Connect) and answered with respond + trailers, without Connect's per-request stream
+ * pipeline, header copies and abort signals. It is a stream front (stream-front.ts): every other stream (streams,
+ * gRPC-Web, the Connect protocol, compressed or JSON messages, malformed timeouts, `expect` headers) goes to the
+ * compat layer and Connect unchanged; the tracker counts its streams in flight and bounds their bodies.
  */
-import type { Http2ServerRequest, Http2ServerResponse, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import type { NodeHandler } from "./connection-tracker.js";
-import type { AnyRequest } from "./http-types.js";
+import type { ConnectionContextValues } from "./context.js";
+import type { StreamFront } from "./http-types.js";
+import { streamRequestHeaders } from "./request-headers.js";
 import { refuseMessage, type OnRejectedMessage } from "./request-messages.js";
 import { invokeUnary, type UnaryMethod } from "./unary-invoker.js";
 
@@ -18,7 +21,8 @@ export interface GrpcUnaryFrontOptions {
   readonly methods: ReadonlyMap<string, UnaryMethod>;
   /** The listener's interceptor chain, outermost first (the one Connect runs). */
   readonly interceptors: readonly Interceptor[];
-  readonly contextValues: (req: AnyRequest) => ContextValues;
+  /** The context values of a call from its connection's socket (the ones Connect's requests get). */
+  readonly contextValues: ConnectionContextValues;
   readonly readMaxBytes: number;
   /** Aborted when shutdown cancels the calls in flight; the handlers' signal for calls without a deadline. */
   readonly shutdownSignal: AbortSignal;
@@ -30,36 +34,46 @@ const CONTENT_TYPE = "application/grpc+proto";
 /** Connect's default (no cap on grpc-timeout values). */
 const MAX_TIMEOUT_MS = Number.MAX_SAFE_INTEGER;
 
-/** The method a request is for when the fast path serves it: POST over HTTP/2, gRPC protobuf, no compression. */
-function fastPathMethod(req: AnyRequest, methods: ReadonlyMap<string, UnaryMethod>): UnaryMethod | undefined {
-  if (req.httpVersionMajor !== 2 || req.method !== "POST") return undefined;
-  const type = req.headers["content-type"];
+/**
+ * The method a stream is for when the fast path serves it: POST, gRPC protobuf, no compression, no `expect` (the
+ * compat layer answers expectations), a unary method Connect registered.
+ */
+function fastPathMethod(headers: IncomingHttpHeaders, methods: ReadonlyMap<string, UnaryMethod>): UnaryMethod | undefined {
+  if (headers[":method"] !== "POST" || headers.expect !== undefined) return undefined;
+  const type = headers["content-type"];
   if (type !== "application/grpc" && type !== CONTENT_TYPE) return undefined;
-  const encoding = req.headers["grpc-encoding"];
+  const encoding = headers["grpc-encoding"];
   if (encoding !== undefined && encoding !== "identity") return undefined;
-  return methods.get(req.url ?? "");
+  return methods.get(headers[":path"] ?? "");
 }
 
-/** Serves unary gRPC calls itself and hands every other request to `connect`. */
-export function grpcUnaryFront(connect: NodeHandler, options: GrpcUnaryFrontOptions): NodeHandler {
-  return (req, res) => {
-    const target = fastPathMethod(req, options.methods);
-    if (target === undefined) return connect(req, res);
-    const timeoutHeader = req.headers["grpc-timeout"];
+/** The stream front serving unary gRPC calls; every other stream is left to the compat layer (and Connect). */
+export function grpcUnaryFront(options: GrpcUnaryFrontOptions): StreamFront {
+  return (headers) => {
+    const target = fastPathMethod(headers, options.methods);
+    if (target === undefined) return undefined;
+    const timeoutHeader = headers["grpc-timeout"];
     const timeout = parseTimeout(typeof timeoutHeader === "string" ? timeoutHeader : timeoutHeader === undefined ? null : "", MAX_TIMEOUT_MS);
     // An unreadable timeout: Connect answers it.
-    if (timeout.error !== undefined) return connect(req, res);
-    readBody(req as Http2ServerRequest, res as Http2ServerResponse, target, timeout.timeoutMs, options);
+    if (timeout.error !== undefined) return undefined;
+    return (stream) => readBody(stream, headers, target, timeout.timeoutMs, options);
   };
 }
 
-/** Collects the request body; an envelope announcing more than readMaxBytes is refused as soon as its prefix arrives. */
-function readBody(req: Http2ServerRequest, res: Http2ServerResponse, target: UnaryMethod, timeoutMs: number | undefined, o: GrpcUnaryFrontOptions): void {
+/**
+ * Collects the request body; an envelope announcing more than readMaxBytes is refused as soon as its prefix arrives.
+ * The context values are taken now, while the stream surely has its session (a reset later takes it away).
+ */
+function readBody(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, target: UnaryMethod, timeoutMs: number | undefined, o: GrpcUnaryFrontOptions): void {
+  const contextValues = o.contextValues(stream.session?.socket);
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
   let prefixChecked = false;
-  req.on("data", (chunk: Buffer) => {
+  // A client's reset (or a broken session) ends the stream with an error and a close: the close releases the
+  // tracker's count and the answer is skipped; there is nobody to tell (the compat layer ignores these as well).
+  stream.on("error", () => undefined);
+  stream.on("data", (chunk: Buffer) => {
     if (refused) return;
     chunks.push(chunk);
     size += chunk.length;
@@ -69,16 +83,16 @@ function readBody(req: Http2ServerRequest, res: Http2ServerResponse, target: Una
       if (length > o.readMaxBytes) {
         refused = true;
         const error = new ConnectError(`message size ${length} is larger than configured readMaxBytes ${o.readMaxBytes}`, Code.ResourceExhausted);
-        answerError(res, error, new Headers(), new Headers());
+        answerError(stream, error, new Headers(), new Headers());
       }
     }
   });
-  req.on("end", () => {
+  stream.on("end", () => {
     if (refused) return;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     const message = requestMessage(body, target, o);
-    if (message instanceof ConnectError) return answerError(res, message, new Headers(), new Headers());
-    void call(req, res, target, message, timeoutMs, o);
+    if (message instanceof ConnectError) return answerError(stream, message, new Headers(), new Headers());
+    void call(stream, headers, contextValues, target, message, timeoutMs, o);
   });
 }
 
@@ -103,7 +117,15 @@ function requestMessage(body: Buffer, target: UnaryMethod, o: GrpcUnaryFrontOpti
 }
 
 /** Runs the interceptors and the handler, then answers. */
-async function call(req: Http2ServerRequest, res: Http2ServerResponse, target: UnaryMethod, message: MessageShape<DescMessage>, timeoutMs: number | undefined, o: GrpcUnaryFrontOptions): Promise<void> {
+async function call(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  contextValues: ContextValues,
+  target: UnaryMethod,
+  message: MessageShape<DescMessage>,
+  timeoutMs: number | undefined,
+  o: GrpcUnaryFrontOptions,
+): Promise<void> {
   const responseHeader = new Headers();
   const responseTrailer = new Headers();
   const signal = timeoutMs === undefined ? o.shutdownSignal : AbortSignal.any([o.shutdownSignal, AbortSignal.timeout(timeoutMs)]);
@@ -112,10 +134,10 @@ async function call(req: Http2ServerRequest, res: Http2ServerResponse, target: U
     const output = await invokeUnary(
       target,
       {
-        url: req.url,
-        header: webHeaders(req.headers),
+        url: headers[":path"] ?? "",
+        header: streamRequestHeaders(headers),
         message,
-        contextValues: o.contextValues(req),
+        contextValues,
         signal,
         deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
         protocolName: "grpc",
@@ -126,43 +148,33 @@ async function call(req: Http2ServerRequest, res: Http2ServerResponse, target: U
     );
     reply = toBinary(target.method.output, output);
   } catch (e) {
-    return answerError(res, e, responseHeader, responseTrailer);
+    return answerError(stream, e, responseHeader, responseTrailer);
   }
   const frame = Buffer.allocUnsafe(5 + reply.length);
   frame[0] = 0;
   frame.writeUInt32BE(reply.length, 1);
   frame.set(reply, 5);
   responseTrailer.set("grpc-status", "0");
-  answer(res, responseHeader, responseTrailer, frame);
+  answer(stream, responseHeader, responseTrailer, frame);
 }
 
 /** A gRPC error answer: Connect's trailer encoding (status, message, details, the error's metadata). */
-function answerError(res: Http2ServerResponse, e: unknown, responseHeader: Headers, responseTrailer: Headers): void {
+function answerError(stream: ServerHttp2Stream, e: unknown, responseHeader: Headers, responseTrailer: Headers): void {
   const error = e instanceof ConnectError ? e : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
-  answer(res, responseHeader, setTrailerStatus(responseTrailer, error), undefined);
+  answer(stream, responseHeader, setTrailerStatus(responseTrailer, error), undefined);
 }
 
-function answer(res: Http2ServerResponse, header: Headers, trailer: Headers, frame: Buffer | undefined): void {
+/** HTTP 200, the headers, the message frame (none for an error), the trailers: what the compat layer would send. */
+function answer(stream: ServerHttp2Stream, header: Headers, trailer: Headers, frame: Buffer | undefined): void {
   // The client reset the stream or went away: nobody to answer.
-  if (res.stream.destroyed || res.stream.closed) return;
+  if (stream.destroyed || stream.closed) return;
   const head: OutgoingHttpHeaders = { "content-type": CONTENT_TYPE };
   header.forEach((value, key) => (head[key] = value));
+  head[":status"] = 200;
   const trailers: OutgoingHttpHeaders = {};
   trailer.forEach((value, key) => (trailers[key] = value));
-  res.writeHead(200, head);
-  res.addTrailers(trailers);
-  if (frame === undefined) res.end();
-  else res.end(frame);
-}
-
-/** The request headers as Connect's node adapter presents them (pseudo-headers left out). */
-function webHeaders(raw: IncomingHttpHeaders): Headers {
-  const header = new Headers();
-  for (const key in raw) {
-    if (key.charCodeAt(0) === 0x3a) continue;
-    const value = raw[key];
-    if (typeof value === "string") header.append(key, value);
-    else if (value !== undefined) for (const v of value) header.append(key, v);
-  }
-  return header;
+  stream.respond(head, { waitForTrailers: true });
+  stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+  if (frame === undefined) stream.end();
+  else stream.end(frame);
 }

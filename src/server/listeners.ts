@@ -10,6 +10,8 @@ import type { ConnectionTracker, NodeHandler } from "./connection-tracker.js";
 import { sidecarEndpoint } from "./http-endpoints.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
 import { createSniffingServer } from "./h2c-sniffer.js";
+import type { StreamFront } from "./http-types.js";
+import { serveStreamsFirst } from "./stream-front.js";
 
 /** PEM material of a TLS listener. */
 export interface TlsMaterial {
@@ -27,14 +29,22 @@ function http2Limits(limits: ConnectionLimits): { handshakeTimeout: number; sett
 /**
  * The mTLS listener: client certificates required and verified against the client CA, TLS 1.2 minimum, HTTP/2
  * with HTTP/1.1 allowed (gRPC-Web and Connect from HTTP/1.1 clients). A certificate that verifies but names no
- * usable identity is refused per request with UNAUTHENTICATED by the authorization interceptor.
+ * usable identity is refused per request with UNAUTHENTICATED by the authorization interceptor. `streamFront` (the
+ * gRPC unary fast path) serves the HTTP/2 streams it takes on node's core API; `handler` serves everything else.
  */
-export function createMtlsListener(tls: TlsMaterial, handler: NodeHandler, tracker: ConnectionTracker, logger: Logger): Http2SecureServer {
+export function createMtlsListener(
+  tls: TlsMaterial,
+  handler: NodeHandler,
+  tracker: ConnectionTracker,
+  logger: Logger,
+  streamFront: StreamFront | undefined,
+): Http2SecureServer {
   if (tls.ca === undefined) throw new Error("the mtls listener needs a client ca");
   const server = createSecureServer(
     { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2", allowHTTP1: true, ...http2Limits(tracker.limits) },
     tracker.wrap(handler),
   );
+  if (streamFront !== undefined) serveStreamsFirst(server, streamFront, tracker);
   tracker.trackServer(server, "secureConnection");
   server.on("session", (session) => tracker.trackSession(session));
   server.on("tlsClientError", (err: Error, socket: TLSSocket) => {

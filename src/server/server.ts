@@ -16,9 +16,10 @@ import { browserHttpHandler } from "./browser-http.js";
 import { ConsoleAssets } from "./console-assets.js";
 import { ConnectionTracker } from "./connection-tracker.js";
 import type { NodeHandler } from "./connection-tracker.js";
-import { contextValuesFor } from "./context.js";
+import { connectionContextValues, requestContextValues } from "./context.js";
 import type { ListenerKind } from "./context.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
+import type { StreamFront } from "./http-types.js";
 import { grpcUnaryFront } from "./grpc-unary-front.js";
 import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, undecodableMessageReporter, type ServiceRouterOptions } from "./router.js";
 import { recordingUnaryMethods, type UnaryMethod } from "./unary-invoker.js";
@@ -83,13 +84,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return next(req);
   };
   const interceptors = [...serverInterceptors(options), refuseWhileDraining];
-  const adapter = (listener: ListenerKind): NodeHandler => listenerHandler(listener, options, interceptors, shutdownController.signal);
+  const serving = (listener: ListenerKind): ListenerServing => listenerServing(listener, options, interceptors, shutdownController.signal);
+  const adapter = (listener: ListenerKind): NodeHandler => serving(listener).handler;
 
   const endpoints: HttpEndpointOptions = { health, metrics, logger, jwks: options.jwks };
 
   const listeners: Listener[] = [];
   const mtlsTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
-  listeners.push({ name: "mtls", server: createMtlsListener(tls, adapter("mtls"), mtlsTracker, logger), tracker: mtlsTracker });
+  const mtls = serving("mtls");
+  listeners.push({ name: "mtls", server: createMtlsListener(tls, mtls.handler, mtlsTracker, logger, mtls.streamFront), tracker: mtlsTracker });
   if (options.browser ?? true) listeners.push(browserListener(config, tls, adapter("browser"), endpoints, logger));
   if (options.sidecar ?? true) {
     const sidecarTracker = new ConnectionTracker(config.limits, OPEN_ENDED_PATHS);
@@ -122,31 +125,38 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
 }
 
+/** What serves one listener: a request handler, and on the mTLS port a front for HTTP/2 streams it serves first. */
+interface ListenerServing {
+  readonly handler: NodeHandler;
+  readonly streamFront: StreamFront | undefined;
+}
+
 /**
- * What serves one listener: Connect-node for every protocol; on the mTLS port (GRPC_FAST_PATH) unary gRPC calls
- * first meet the fast path, which runs the same interceptors and the handlers Connect registered.
+ * Connect-node serves every protocol; on the mTLS port (GRPC_FAST_PATH) unary gRPC streams first meet the fast path
+ * (on node's core HTTP/2 API), which runs the same interceptors, context values and the handlers Connect registered.
  */
-function listenerHandler(listener: ListenerKind, options: StartServerOptions, interceptors: Interceptor[], shutdownSignal: AbortSignal): NodeHandler {
-  const contextValues = contextValuesFor(listener, options.config.peers);
+function listenerServing(listener: ListenerKind, options: StartServerOptions, interceptors: Interceptor[], shutdownSignal: AbortSignal): ListenerServing {
+  const ofConnection = connectionContextValues(listener, options.config.peers);
   const unaryMethods = new Map<string, UnaryMethod>();
   const fastPath = listener === "mtls" && options.config.serving.grpcFastPath;
   const routes = listenerRoutes(listener, options);
-  const connect = connectNodeAdapter({
+  const handler = connectNodeAdapter({
     routes: fastPath ? (router) => routes(recordingUnaryMethods(router, unaryMethods)) : routes,
     interceptors,
-    contextValues,
+    contextValues: requestContextValues(ofConnection),
     readMaxBytes: READ_MAX_BYTES,
     shutdownSignal,
   });
-  if (!fastPath) return connect;
-  return grpcUnaryFront(connect, {
+  if (!fastPath) return { handler, streamFront: undefined };
+  const streamFront = grpcUnaryFront({
     methods: unaryMethods,
     interceptors,
-    contextValues,
+    contextValues: ofConnection,
     readMaxBytes: READ_MAX_BYTES,
     shutdownSignal,
     onRejected: undecodableMessageReporter(listener, options),
   });
+  return { handler, streamFront };
 }
 
 /** The browser port: CORS, the browser's method table, the console's static files (when BROWSER_ADMIN is on). */
@@ -170,7 +180,7 @@ async function drainAndClose(listeners: readonly Listener[], deadlineMs: number,
   const closed = listeners.map((l) => close(l.server));
   for (const l of listeners) l.tracker.startDrain();
   const deadline = AbortSignal.timeout(deadlineMs);
-  await Promise.all(listeners.map((l) => l.tracker.idle(deadline)));
+  await Promise.all(listeners.map((l) => l.tracker.drained(deadline)));
   const unfinished = listeners.reduce((n, l) => n + l.tracker.requestsInFlight, 0);
   if (unfinished > 0) logger.warn({ unfinished }, "shutdown deadline reached: cancelling calls in flight");
   shutdownController.abort();

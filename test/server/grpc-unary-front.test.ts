@@ -1,13 +1,15 @@
-// The gRPC unary fast path serves uncompressed unary gRPC over HTTP/2 itself and hands every other request to Connect.
+// The gRPC unary fast path serves uncompressed unary gRPC over HTTP/2 on the core stream API and hands every other stream to the compat layer.
 import { connect as connectH2, createServer, type ClientHttp2Session, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ConnectionTracker } from "../../src/server/connection-tracker.js";
 import { grpcUnaryFront } from "../../src/server/grpc-unary-front.js";
 import { writeHead } from "../../src/server/http-types.js";
 import { healthService } from "../../src/server/health.js";
 import { HealthRegistry } from "../../src/server/health-registry.js";
+import { serveStreamsFirst } from "../../src/server/stream-front.js";
 import { recordingUnaryMethods, type UnaryMethod } from "../../src/server/unary-invoker.js";
 
 const CHECK = "/grpc.health.v1.Health/Check";
@@ -25,15 +27,20 @@ beforeAll(async () => {
     intercepted.push(`${req.method.name} ${req.header.get("x-probe") ?? ""}`);
     return next(req);
   };
-  const front = grpcUnaryFront(
-    (req, res) => {
-      handedToConnect.push(`${req.headers["content-type"]} ${req.url}`);
-      writeHead(res, 204);
-      res.end();
-    },
-    { methods, interceptors: [seen], contextValues: () => createContextValues(), readMaxBytes: 1024, shutdownSignal: new AbortController().signal, onRejected: () => undefined },
-  );
-  server = createServer(front);
+  const front = grpcUnaryFront({
+    methods,
+    interceptors: [seen],
+    contextValues: () => createContextValues(),
+    readMaxBytes: 1024,
+    shutdownSignal: new AbortController().signal,
+    onRejected: () => undefined,
+  });
+  server = createServer((req, res) => {
+    handedToConnect.push(`${req.headers["content-type"]} ${req.url}`);
+    writeHead(res, 204);
+    res.end();
+  });
+  serveStreamsFirst(server, front, new ConnectionTracker());
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   client = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
@@ -72,6 +79,7 @@ describe("grpcUnaryFront", () => {
     ["gRPC with JSON", CHECK, { "content-type": "application/grpc+json" }],
     ["a compressed call", CHECK, { "content-type": "application/grpc", "grpc-encoding": "gzip" }],
     ["an unreadable timeout", CHECK, { "content-type": "application/grpc", "grpc-timeout": "soon" }],
+    ["an expectation", CHECK, { "content-type": "application/grpc", expect: "100-continue" }],
     ["a server stream", "/grpc.health.v1.Health/Watch", { "content-type": "application/grpc" }],
     ["an unknown method", "/grpc.health.v1.Health/Nope", { "content-type": "application/grpc" }],
   ])("hands %s to Connect", async (_name, path, headers) => {
