@@ -8,7 +8,7 @@ import { healthService } from "../server/health.js";
 import type { HealthView } from "../server/health-registry.js";
 import type { MetricsSource } from "../server/http-endpoints.js";
 import { createSidecarListener, listenOn } from "../server/listeners.js";
-import { READ_MAX_BYTES } from "../server/router.js";
+import { MAX_DEADLINE_MS, READ_MAX_BYTES } from "../server/router.js";
 import type { Logger } from "../telemetry/logger.js";
 
 export interface PrimarySidecarOptions {
@@ -33,6 +33,7 @@ export async function startPrimarySidecar(options: PrimarySidecarOptions): Promi
   const grpc = connectNodeAdapter({
     routes: (router) => router.service(Health, healthService(health)),
     readMaxBytes: READ_MAX_BYTES,
+    maxTimeoutMs: MAX_DEADLINE_MS,
     shutdownSignal: shutdownController.signal,
   });
   // grpc.health.v1 has no client- or bidi-streaming method: nothing is open-ended on this listener.

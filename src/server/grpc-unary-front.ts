@@ -14,6 +14,7 @@ import type { ConnectionContextValues } from "./context.js";
 import type { StreamFront } from "./http-types.js";
 import { streamRequestHeaders } from "./request-headers.js";
 import { refuseMessage, type OnRejectedMessage } from "./request-messages.js";
+import { MAX_DEADLINE_MS } from "./router.js";
 import { invokeUnary, type UnaryMethod } from "./unary-invoker.js";
 
 export interface GrpcUnaryFrontOptions {
@@ -31,8 +32,6 @@ export interface GrpcUnaryFrontOptions {
 }
 
 const CONTENT_TYPE = "application/grpc+proto";
-/** Connect's default (no cap on grpc-timeout values). */
-const MAX_TIMEOUT_MS = Number.MAX_SAFE_INTEGER;
 
 /**
  * The method a stream is for when the fast path serves it: POST, gRPC protobuf, no compression, no `expect` (the
@@ -53,7 +52,7 @@ export function grpcUnaryFront(options: GrpcUnaryFrontOptions): StreamFront {
     const target = fastPathMethod(headers, options.methods);
     if (target === undefined) return undefined;
     const timeoutHeader = headers["grpc-timeout"];
-    const timeout = parseTimeout(typeof timeoutHeader === "string" ? timeoutHeader : timeoutHeader === undefined ? null : "", MAX_TIMEOUT_MS);
+    const timeout = parseTimeout(typeof timeoutHeader === "string" ? timeoutHeader : timeoutHeader === undefined ? null : "", MAX_DEADLINE_MS);
     // An unreadable timeout: Connect answers it.
     if (timeout.error !== undefined) return undefined;
     return (stream) => readBody(stream, headers, target, timeout.timeoutMs, options);

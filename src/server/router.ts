@@ -18,6 +18,13 @@ import { checkRequestMessages, type OnRejectedMessage } from "./request-messages
 /** Largest accepted request message, bytes. */
 export const READ_MAX_BYTES = 1024 * 1024;
 
+/**
+ * Longest deadline a caller may ask for (grpc-timeout, connect-timeout-ms), ms: the longest node timer (about 24.8
+ * days). Node runs a longer timer after 1 ms, so without this cap a call asking for 99999999 hours was cancelled at
+ * once; above it the call is refused with INVALID_ARGUMENT naming the timeout.
+ */
+export const MAX_DEADLINE_MS = 2 ** 31 - 1;
+
 export interface ServiceRouterOptions {
   readonly config: Config;
   readonly logger: Logger;

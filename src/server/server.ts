@@ -21,7 +21,7 @@ import type { ListenerKind } from "./context.js";
 import type { HttpEndpointOptions } from "./http-endpoints.js";
 import type { StreamFront } from "./http-types.js";
 import { grpcUnaryFront } from "./grpc-unary-front.js";
-import { listenerRoutes, READ_MAX_BYTES, serverInterceptors, undecodableMessageReporter, type ServiceRouterOptions } from "./router.js";
+import { listenerRoutes, MAX_DEADLINE_MS, READ_MAX_BYTES, serverInterceptors, undecodableMessageReporter, type ServiceRouterOptions } from "./router.js";
 import { recordingUnaryMethods, type UnaryMethod } from "./unary-invoker.js";
 import { createBrowserListener, createMtlsListener, createSidecarListener, listenOn } from "./listeners.js";
 import type { TlsMaterial } from "./listeners.js";
@@ -145,6 +145,7 @@ function listenerServing(listener: ListenerKind, options: StartServerOptions, in
     interceptors,
     contextValues: requestContextValues(ofConnection),
     readMaxBytes: READ_MAX_BYTES,
+    maxTimeoutMs: MAX_DEADLINE_MS,
     shutdownSignal,
   });
   if (!fastPath) return { handler, streamFront: undefined };

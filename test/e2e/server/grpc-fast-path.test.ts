@@ -102,6 +102,8 @@ const CASES: { name: string; path: string; body: () => Buffer; headers?: Record<
   { name: "two messages", path: VERIFY, body: () => Buffer.concat([verify(""), verify("")]) },
   { name: "an incomplete envelope", path: VERIFY, body: () => verify("partial").subarray(0, 7) },
   { name: "a message over the size limit", path: VERIFY, body: () => Buffer.from([0, 0x7f, 0, 0, 0, 1, 2, 3]) },
+  { name: "a deadline beyond node's longest timer", path: VERIFY, body: () => verify(""), headers: { "grpc-timeout": "99999999H" } },
+  { name: "a 23-day deadline", path: VERIFY, body: () => verify(""), headers: { "grpc-timeout": "2000000S" } },
 ];
 
 describe("gRPC unary fast path", () => {
@@ -113,6 +115,18 @@ describe("gRPC unary fast path", () => {
     expect(mine).toEqual(theirs);
     expect(mine!.status).toBe(200);
     expect(mine!.trailers["grpc-status"] ?? mine!.headers["grpc-status"]).toBeDefined();
+  });
+
+  it("refuses a deadline node cannot time (over 2^31-1 ms) instead of cancelling the call after 1 ms; keeps a long one", async () => {
+    for (const h of [fast, connectOnly]) {
+      const s = session(h, pki.clients.relyingParty);
+      const tooLong = await call(s, VERIFY, verify(""), { "grpc-timeout": "99999999H" });
+      expect(tooLong.trailers["grpc-status"] ?? tooLong.headers["grpc-status"]).toBe("3");
+      const long = await call(s, VERIFY, verify(""), { "grpc-timeout": "2000000S" });
+      const plain = await call(s, VERIFY, verify(""));
+      expect(long.trailers["grpc-status"]).toBe(plain.trailers["grpc-status"]);
+      expect(long.body).toBe(plain.body);
+    }
   });
 
   it("counts undecodable messages like the request-message check", async () => {
