@@ -51,6 +51,8 @@ export function closeSessionWhenIdle(session: Http2Session, idleMs: number): voi
  */
 export class HeadDeadline {
   private readonly timers = new WeakMap<Socket, NodeJS.Timeout>();
+  /** Sockets whose close already stops their timer: one listener per socket, however many requests it carries. */
+  private readonly watched = new WeakSet<Socket>();
 
   constructor(private readonly ms: number) {}
 
@@ -60,6 +62,8 @@ export class HeadDeadline {
     const timer = setTimeout(() => socket.destroy(), this.ms);
     timer.unref();
     this.timers.set(socket, timer);
+    if (this.watched.has(socket)) return;
+    this.watched.add(socket);
     socket.once("close", () => this.stop(socket));
   }
 
