@@ -5,16 +5,21 @@ import { createLogger } from "../../src/telemetry/logger.js";
 import { createMetrics } from "../../src/telemetry/metrics.js";
 import { verifyMetricsOf } from "../../src/telemetry/verify-metrics.js";
 
+/** A logger at info whose lines are collected. */
+function collectingLogger(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      lines.push(chunk.toString("utf8"));
+      cb();
+    },
+  });
+  return { lines, logger: createLogger({ level: "info", destination }) };
+}
+
 describe("createLogger", () => {
   it("writes JSON lines and censors authorization, api keys and tokens at any depth", () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        lines.push(chunk.toString("utf8"));
-        cb();
-      },
-    });
-    const logger = createLogger({ level: "info", destination });
+    const { lines, logger } = collectingLogger();
     logger.info(
       { authorization: "Bearer s3cret-jwt", headers: { "x-admin-api-key": "k3y-value" }, nested: { accessToken: "t0ken", ok: 1 } },
       "hello",
@@ -32,14 +37,7 @@ describe("createLogger", () => {
 
 describe("createLogger errors", () => {
   it("logs an error's type, message, stack, code and causes, never the objects a driver hangs on it", () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        lines.push(chunk.toString("utf8"));
-        cb();
-      },
-    });
-    const logger = createLogger({ level: "info", destination });
+    const { lines, logger } = collectingLogger();
     // The shape of pg's idle-client error: the client (connection parameters, the server's cancel key) rides along.
     const error = Object.assign(new Error("terminating connection due to administrator command", { cause: new TypeError("socket gone") }), {
       code: "57P01",
