@@ -6,7 +6,7 @@
  * gRPC-Web, the Connect protocol, compressed or JSON messages, malformed timeouts, `expect` headers) goes to the
  * compat layer and Connect unchanged; the tracker counts its streams in flight and bounds their bodies.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { constants as http2Constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
@@ -29,6 +29,11 @@ export interface GrpcUnaryFrontOptions {
   readonly shutdownSignal: AbortSignal;
   /** Told about request messages that are not valid protobuf (as the request-message check does for Connect). */
   readonly onRejected: OnRejectedMessage;
+  /**
+   * Told when an answer could not be written (say, a response header node refuses to send); the stream is then
+   * reset with INTERNAL_ERROR instead of the failure escaping as an unhandled rejection, which would end the process.
+   */
+  readonly onAnswerFailed: (path: string, error: unknown) => void;
 }
 
 const CONTENT_TYPE = "application/grpc+proto";
@@ -91,7 +96,10 @@ function readBody(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, targe
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     const message = requestMessage(body, target, o);
     if (message instanceof ConnectError) return answerError(stream, message, new Headers(), new Headers());
-    void call(stream, headers, contextValues, target, message, timeoutMs, o);
+    call(stream, headers, contextValues, target, message, timeoutMs, o).catch((e: unknown) => {
+      o.onAnswerFailed(target.path, e);
+      if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
+    });
   });
 }
 

@@ -156,6 +156,7 @@ function listenerServing(listener: ListenerKind, options: StartServerOptions, in
     readMaxBytes: READ_MAX_BYTES,
     shutdownSignal,
     onRejected: undecodableMessageReporter(listener, options),
+    onAnswerFailed: (method, error) => options.logger.error({ err: error, method }, "gRPC answer could not be written; stream reset"),
   });
   return { handler, streamFront };
 }

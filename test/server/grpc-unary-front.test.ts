@@ -19,13 +19,17 @@ let server: Http2Server;
 let client: ClientHttp2Session;
 const handedToConnect: string[] = [];
 const intercepted: string[] = [];
+const answerFailures: string[] = [];
 
 beforeAll(async () => {
   const methods = new Map<string, UnaryMethod>();
   recordingUnaryMethods(createConnectRouter(), methods).service(Health, healthService(new HealthRegistry()));
   const seen: Interceptor = (next) => async (req) => {
     intercepted.push(`${req.method.name} ${req.header.get("x-probe") ?? ""}`);
-    return next(req);
+    const res = await next(req);
+    // A response header node's HTTP/2 layer refuses to send (connection-specific): the answer cannot be written.
+    if (req.header.get("x-probe") === "connection-header") res.header.set("connection", "close");
+    return res;
   };
   const front = grpcUnaryFront({
     methods,
@@ -34,6 +38,7 @@ beforeAll(async () => {
     readMaxBytes: 1024,
     shutdownSignal: new AbortController().signal,
     onRejected: () => undefined,
+    onAnswerFailed: (path, error) => answerFailures.push(`${path} ${(error as { code?: string }).code ?? String(error)}`),
   });
   server = createServer((req, res) => {
     handedToConnect.push(`${req.headers["content-type"]} ${req.url}`);
@@ -71,6 +76,19 @@ describe("grpcUnaryFront", () => {
     expect(await post(CHECK, { "content-type": "application/grpc+proto", "grpc-encoding": "identity", "grpc-timeout": "2S" })).toEqual({ status: 200, grpcStatus: "0" });
     expect(handedToConnect).toEqual([]);
     expect(intercepted).toContain("Check one");
+  });
+
+  it("resets the stream and reports it when the answer cannot be written, and goes on serving", async () => {
+    const failed = await new Promise<string>((resolve) => {
+      const stream = client.request({ ":method": "POST", ":path": CHECK, "content-type": "application/grpc", "x-probe": "connection-header" });
+      stream.on("data", () => undefined);
+      stream.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      stream.on("close", () => resolve(`closed with code ${stream.rstCode}`));
+      stream.end(EMPTY_FRAME);
+    });
+    expect(failed).toMatch(/ERR_HTTP2_STREAM_ERROR|code 2/);
+    expect(answerFailures).toEqual([`${CHECK} ERR_HTTP2_INVALID_CONNECTION_HEADERS`]);
+    expect(await post(CHECK, { "content-type": "application/grpc" })).toEqual({ status: 200, grpcStatus: "0" });
   });
 
   it.each([
