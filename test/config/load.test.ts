@@ -9,13 +9,13 @@ import { prepareDevelopmentMaterial, type DevMaterial } from "../../src/config/d
 import { readDotEnv, withDotEnv } from "../../src/config/env-file.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { loadConfig } from "../../src/config/load.js";
+import { productionEnvironment, STRONG_ADMIN_KEY } from "../support/production-env.js";
 import { loadStartupConfig } from "../../src/config/startup.js";
 import type { Config } from "../../src/config/types.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
 import { describeStartupFailure } from "../../src/startup-failure.js";
 
-const STRONG_KEY = "s3cure-admin-key-0123456789abcdef";
 const NEXT_KEY = "next-admin-key-0123456789abcdefgh";
 
 let root: string;
@@ -32,17 +32,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A complete, valid production environment. */
 function production(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    ADMIN_API_KEYS: STRONG_KEY,
-    ISSUER_PRIVATE_JWK_FILE: material.issuerJwkFile,
-    ADMIN_JWT_PRIVATE_JWK_FILE: material.adminTokenJwkFile,
-    TLS_CERT_FILE: material.serverCertFile,
-    TLS_KEY_FILE: material.serverKeyFile,
-    TLS_CLIENT_CA_FILE: material.caCertFile,
-    DATABASE_URL: "postgres://app@db:5432/aid",
-    REDIS_URL: "redis://redis:6379",
-    ...overrides,
-  };
+  return productionEnvironment<string | undefined>(material, overrides);
 }
 
 function problemsOf(env: Record<string, string | undefined>, options: Parameters<typeof loadConfig>[1] = { baseDir: root }) {
@@ -69,7 +59,7 @@ describe("production", () => {
     const config = loadConfig(production(), { baseDir: root });
     expect(config.mode).toBe("production");
     expect(config.listen).toEqual({ host: "0.0.0.0", grpcPort: 8443, browserPort: 8444, sidecarPort: 8080 });
-    expect(config.admin.apiKeyHashes).toEqual([sha256(STRONG_KEY)]);
+    expect(config.admin.apiKeyHashes).toEqual([sha256(STRONG_ADMIN_KEY)]);
     expect(config.admin.jwtMaxTtlSeconds).toBe(900);
     expect(config.issuer).toMatchObject({ issuerUrl: "https://agent-identity.local", privateJwkFile: material.issuerJwkFile, kms: undefined });
     expect(config.storage).toEqual({
@@ -129,9 +119,9 @@ describe("production", () => {
   it("refuses the placeholder admin key", () =>
     refusedOn(production({ ADMIN_API_KEYS: "replace-with-strong-admin-api-key" }), "ADMIN_API_KEYS", /placeholder/));
   it("refuses a weak second key, naming it", () =>
-    refusedOn(production({ ADMIN_API_KEYS: `${STRONG_KEY},tiny` }), "ADMIN_API_KEYS", /key 2 is shorter/));
+    refusedOn(production({ ADMIN_API_KEYS: `${STRONG_ADMIN_KEY},tiny` }), "ADMIN_API_KEYS", /key 2 is shorter/));
   it("refuses more than two keys", () =>
-    refusedOn(production({ ADMIN_API_KEYS: `${STRONG_KEY},${NEXT_KEY},third-key-0123456789` }), "ADMIN_API_KEYS", /at most two/));
+    refusedOn(production({ ADMIN_API_KEYS: `${STRONG_ADMIN_KEY},${NEXT_KEY},third-key-0123456789` }), "ADMIN_API_KEYS", /at most two/));
   it("refuses the placeholder given as ADMIN_API_KEY", () =>
     refusedOn(
       production({ ADMIN_API_KEYS: undefined, ADMIN_API_KEY: "replace-with-strong-admin-api-key" }),
@@ -213,8 +203,8 @@ describe("production", () => {
   });
 
   it("accepts two keys (rotation), ADMIN_API_KEY alone, and KMS with a region", () => {
-    expect(loadConfig(production({ ADMIN_API_KEYS: ` ${STRONG_KEY} , ${NEXT_KEY} ` }), { baseDir: root }).admin.apiKeyHashes).toEqual([
-      sha256(STRONG_KEY),
+    expect(loadConfig(production({ ADMIN_API_KEYS: ` ${STRONG_ADMIN_KEY} , ${NEXT_KEY} ` }), { baseDir: root }).admin.apiKeyHashes).toEqual([
+      sha256(STRONG_ADMIN_KEY),
       sha256(NEXT_KEY),
     ]);
     expect(

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareDevelopmentMaterial, type DevMaterial } from "../../src/config/dev-material.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { loadConfig } from "../../src/config/load.js";
+import { productionEnvironment } from "../support/production-env.js";
 
 let root: string;
 let material: DevMaterial;
@@ -17,17 +18,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function production(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ADMIN_API_KEYS: "s3cure-admin-key-0123456789abcdef",
-    ISSUER_PRIVATE_JWK_FILE: material.issuerJwkFile,
-    ADMIN_JWT_PRIVATE_JWK_FILE: material.adminTokenJwkFile,
-    TLS_CERT_FILE: material.serverCertFile,
-    TLS_KEY_FILE: material.serverKeyFile,
-    TLS_CLIENT_CA_FILE: material.caCertFile,
-    DATABASE_URL: "postgres://app@db:5432/aid",
-    REDIS_URL: "redis://redis:6379",
-    ...extra,
-  };
+  return productionEnvironment(material, extra);
 }
 
 function problems(env: Record<string, string>, cpus = 4): { variable: string; message: string }[] {
